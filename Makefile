@@ -1,0 +1,102 @@
+# flightstream: small Unix programs for real-time flight telemetry.
+#
+# make            build the programs into $(O)/bin
+# make check      install what the tests need, build, run every test
+# make demo       install what the build needs, build, run the demo pipeline
+# make bench      build, then measure the programs beside their peers
+# make SAN=1 ...  the same with AddressSanitizer and UBSan (objects in build-san)
+# make install    PREFIX=/usr/local DESTDIR=
+
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(SAN),1)
+O ?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+O ?= build
+SANFLAGS =
+endif
+
+PKGS = yajl rdkafka libpq libmongoc-1.0 libbson-1.0 libcurl
+
+# Recursive (=) so pkg-config runs only when something is compiled: the
+# check and demo targets install the libraries before they build.
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra \
+	-Wno-unused-parameter -DFS_VERSION=\"$(VERSION)\" -Ilib $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+LDLIBS += -lm
+
+LIB_SRC = $(wildcard lib/*.c)
+LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
+PRODUCE_SRC = $(wildcard cmd/fs-produce/*.c)
+PRODUCE_OBJ = $(PRODUCE_SRC:%.c=$(O)/%.o)
+PROGS = $(O)/bin/fs-produce
+UNIT_SRC = $(wildcard tests/unit/*_test.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+TOOLS = $(O)/tests/floor
+MANS = $(wildcard man/*.[1-9])
+
+all: $(PROGS)
+
+$(O)/%.o: %.c $(wildcard lib/*.h) $(wildcard cmd/*/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(O)/lib/libfs.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(O)/bin/fs-produce: $(PRODUCE_OBJ) $(O)/lib/libfs.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(PRODUCE_OBJ) $(O)/lib/libfs.a $(PKG_LIBS) $(LDLIBS)
+
+$(O)/tests/%_test: $(O)/tests/unit/%_test.o $(O)/lib/libfs.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(O)/lib/libfs.a $(PKG_LIBS) $(LDLIBS)
+
+$(O)/tests/floor: $(O)/tests/bench/floor.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(PKG_LIBS) $(LDLIBS)
+
+test-progs: $(PROGS) $(UNIT_BIN) $(TOOLS)
+
+deps:
+	scripts/install-deps
+
+test-deps:
+	scripts/install-deps --test
+
+check: test-deps
+	$(MAKE) test-progs
+	O=$(O) tests/run
+
+demo: deps
+	$(MAKE) all
+	O=$(O) scripts/demo
+
+bench: test-deps
+	$(MAKE) test-progs
+	O=$(O) tests/bench/run
+
+lint-man:
+	mandoc -Tlint -W warning $(MANS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all check demo bench deps test-deps test-progs lint-man install clean
+.SECONDARY:

@@ -1,0 +1,20 @@
+/*
+ * fs-produce: the sources of flightstream. Each source is a subcommand
+ * with a function of its own, called with argv[0] set to its name.
+ */
+#ifndef FS_PRODUCE_H
+#define FS_PRODUCE_H
+
+/* The SYNOPSIS of fs-produce(1); --help prints it, and so does a usage error. */
+#define PRODUCE_USAGE \
+	"fs-produce sim [--seed N] [--aircraft N] [--start TIME|now] [--duration D]\n" \
+	"                  [--interval D] [--speed X|max] [--faults SPEC] [--truth]\n" \
+	"                  [common options]\n" \
+	"       fs-produce replay [--speed X|max] [--loop] [--rebase] [common options] [file ...]\n" \
+	"common options: [-hqvV] [--stats[=SECONDS]] [--metrics-file PATH] [--reject FILE]\n" \
+	"                [--max-line BYTES]"
+
+int produce_sim(int argc, char **argv);
+int produce_replay(int argc, char **argv);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * cli: what every flightstream program does the same way: messages,
+ * exit codes, signals, the common options and number parsing.
+ *
+ * Messages go to stderr as "fs-clean: cannot open 'x.ndjson': No such
+ * file or directory": the program's name, the failure first, the
+ * subject quoted, lowercase, no full stop.
+ */
+#ifndef FS_CLI_H
+#define FS_CLI_H
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+extern const char *progname;
+
+/* Set by SIGINT and SIGTERM: stop reading, flush, exit 0. */
+extern volatile sig_atomic_t cli_stop;
+
+void fs_err(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+void fs_errx(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+void fs_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fs_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The options every program takes, filled in by cli_option. */
+struct cli {
+	const char *usage;	/* the SYNOPSIS, as in the man page */
+	int verbose;		/* -q: -1, default 0, -v: 1 or more */
+	int stats;		/* --stats given */
+	int64_t stats_ms;	/* its interval; 0: summary only */
+	const char *metrics_file;
+	const char *reject;
+	size_t max_line;
+};
+
+/* Long options shared by all programs; put CLI_LONGOPTS in each table. */
+enum {
+	OPT_STATS = 0x100,
+	OPT_METRICS_FILE,
+	OPT_REJECT,
+	OPT_MAX_LINE,
+	OPT_HELP,
+	OPT_PROGRAM = 0x200,	/* programs number their own from here */
+};
+
+#define CLI_SHORTOPTS "hqvV"
+#define CLI_LONGOPTS \
+	{ "stats", optional_argument, NULL, OPT_STATS }, \
+	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE }, \
+	{ "reject", required_argument, NULL, OPT_REJECT }, \
+	{ "max-line", required_argument, NULL, OPT_MAX_LINE }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "version", no_argument, NULL, 'V' }
+
+/* cli_init sets progname and the defaults, and sets up signals. */
+void cli_init(struct cli *c, const char *name, const char *usage);
+
+/*
+ * cli_option handles one common option from getopt_long: returns 1 if
+ * it was one (-h and -V print and exit 0; a bad value exits 2), 0 if
+ * not. Programs call it from the default case of their switch.
+ */
+int cli_option(struct cli *c, int ch, const char *arg);
+
+/* cli_usage prints "usage: SYNOPSIS" to stderr and exits 2. */
+void cli_usage(const struct cli *c) __attribute__((noreturn));
+
+/*
+ * Number parsing with range checks, like strtonum(3): on bad text or a
+ * value out of range they print "invalid NAME 'TEXT': REASON" and exit 2.
+ */
+long long cli_num(const char *s, long long min, long long max, const char *name);
+double cli_double(const char *s, double min, double max, const char *name);
+int64_t cli_duration(const char *s, const char *name);	/* milliseconds */
+size_t cli_size(const char *s, const char *name);	/* bytes, K/M/G suffixes */
+
+/* cli_signals: SIGINT/SIGTERM set cli_stop (interrupting reads); SIGPIPE default (quiet end). */
+void cli_signals(void);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * json: writing JSON text into a buf, and checking UTF-8.
+ *
+ * The writers append one JSON value each; the caller adds the
+ * punctuation between them. Numbers are written without exponent where
+ * that is exact enough, and never as NaN or Infinity: a non-finite
+ * number is written as null.
+ */
+#ifndef FS_JSON_H
+#define FS_JSON_H
+
+#include <stdint.h>
+#include "buf.h"
+
+/* json_str appends s (n bytes, UTF-8) as a quoted, escaped JSON string. */
+void json_str(struct buf *b, const char *s, size_t n);
+static inline void json_strz(struct buf *b, const char *s) { json_str(b, s, strlen(s)); }
+
+/* json_key appends "key": */
+void json_key(struct buf *b, const char *key);
+
+void json_int(struct buf *b, int64_t v);
+void json_uint(struct buf *b, uint64_t v);
+
+/*
+ * json_fixed appends v rounded to decimals (0..9) places, with trailing
+ * zeros trimmed (12.50 -> 12.5, 3.000 -> 3). Fast: no printf.
+ */
+void json_fixed(struct buf *b, double v, int decimals);
+
+/* json_double appends v with up to 17 significant digits (round trip). */
+void json_double(struct buf *b, double v);
+
+static inline void json_null(struct buf *b) { buf_add(b, "null", 4); }
+static inline void json_bool(struct buf *b, int v) { if (v) buf_add(b, "true", 4); else buf_add(b, "false", 5); }
+
+/*
+ * utf8_check returns the offset of the first byte in p[0..n) that is not
+ * part of valid UTF-8 (overlong forms, surrogates and code points past
+ * U+10FFFF are invalid), or -1 when all of it is valid. A NUL byte is
+ * valid UTF-8; callers that refuse it check separately.
+ */
+long utf8_check(const char *p, size_t n);
+
+#endif

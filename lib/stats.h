@@ -1,0 +1,63 @@
+/*
+ * stats: counting what a program did, and saying so.
+ *
+ * Every program counts records in, out, rejected, dropped and
+ * deduplicated, plus counters of its own. With --stats[=SECONDS] it
+ * prints one line of JSON on stderr every SECONDS (default 10) and a
+ * summary line at the end; --metrics-file writes the same counters in
+ * Prometheus text format, atomically (write a temporary file, rename).
+ * On a terminal, a long run over regular files shows its progress on
+ * stderr.
+ *
+ * The summary line (and the periodic lines) look like
+ *   {"tool":"fs-produce","final":true,"elapsed_s":1.204,"in":0,"out":180000,
+ *    "rejected":0,"dropped":0,"duplicates":0,"rate":149501.2,...}
+ */
+#ifndef FS_STATS_H
+#define FS_STATS_H
+
+#include <stdint.h>
+#include "cli.h"
+
+#define STATS_MAX_EXTRA 32
+
+struct ndjson_reader;
+
+struct stats {
+	const char *tool;
+	const struct cli *cli;
+	uint64_t in, out, rejected, dropped, duplicates;
+	struct {
+		const char *name;
+		uint64_t value;
+	} extra[STATS_MAX_EXTRA];
+	int nextra;
+	int64_t start_ms, last_ms;
+	unsigned tick;
+	int progress;		/* a progress line is on the terminal */
+	struct ndjson_reader *reader;
+};
+
+void stats_init(struct stats *s, const char *tool, const struct cli *c);
+
+/* stats_counter returns a program counter by name, made on first use. */
+uint64_t *stats_counter(struct stats *s, const char *name);
+
+/* stats_reader lets stats show file progress on a terminal. */
+void stats_reader(struct stats *s, struct ndjson_reader *r);
+
+/* stats_tick is cheap; call it once per record and when idle. */
+void stats_tick(struct stats *s);
+void stats_poll(struct stats *s);	/* the slow part of stats_tick */
+
+static inline void
+stats_tick_inline(struct stats *s)
+{
+	if ((++s->tick & 1023) == 0)
+		stats_poll(s);
+}
+
+/* stats_final prints the summary (with --stats) and writes the metrics file. -1 if that failed. */
+int stats_final(struct stats *s);
+
+#endif
