@@ -64,6 +64,8 @@ struct ev_val {
 
 struct ev_field {
 	size_t key_off, key_len;	/* the key's span with its quotes */
+	const char *name;		/* the key decoded */
+	size_t name_len;
 	size_t val_off, val_len;	/* the value's span, verbatim */
 	int evf;			/* enum evf, or -1 */
 	int edit;			/* index in ev->edits + 1, 0 if untouched */

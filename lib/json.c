@@ -1,0 +1,169 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "json.h"
+
+static const char hex[] = "0123456789abcdef";
+
+void
+json_str(struct buf *b, const char *s, size_t n)
+{
+	size_t i, run = 0;
+
+	if (b->cap - b->len < n + 2)
+		buf_grow(b, n + 2);
+	buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_add(b, s + run, i - run);
+		run = i + 1;
+		buf_addc(b, '\\');
+		switch (c) {
+		case '"': buf_addc(b, '"'); break;
+		case '\\': buf_addc(b, '\\'); break;
+		case '\n': buf_addc(b, 'n'); break;
+		case '\r': buf_addc(b, 'r'); break;
+		case '\t': buf_addc(b, 't'); break;
+		case '\b': buf_addc(b, 'b'); break;
+		case '\f': buf_addc(b, 'f'); break;
+		default:
+			buf_add(b, "u00", 3);
+			buf_addc(b, hex[c >> 4]);
+			buf_addc(b, hex[c & 15]);
+		}
+	}
+	buf_add(b, s + run, n - run);
+	buf_addc(b, '"');
+}
+
+void
+json_key(struct buf *b, const char *key)
+{
+	json_strz(b, key);
+	buf_addc(b, ':');
+}
+
+void
+json_uint(struct buf *b, uint64_t v)
+{
+	char tmp[24];
+	int i = sizeof tmp;
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	buf_add(b, tmp + i, sizeof tmp - (size_t)i);
+}
+
+void
+json_int(struct buf *b, int64_t v)
+{
+	if (v < 0) {
+		buf_addc(b, '-');
+		json_uint(b, (uint64_t)0 - (uint64_t)v);
+	} else
+		json_uint(b, (uint64_t)v);
+}
+
+void
+json_fixed(struct buf *b, double v, int decimals)
+{
+	static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+	uint64_t scaled, ip, fp, div;
+	char frac[10];
+	int n, neg = 0;
+
+	if (!isfinite(v)) {
+		json_null(b);
+		return;
+	}
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > 9)
+		decimals = 9;
+	if (v < 0) {
+		neg = 1;
+		v = -v;
+	}
+	if (v * pow10[decimals] >= 9e18) {	/* too big for the fast path */
+		json_double(b, neg ? -v : v);
+		return;
+	}
+	scaled = (uint64_t)(v * pow10[decimals] + 0.5);
+	div = (uint64_t)pow10[decimals];
+	ip = scaled / div;
+	fp = scaled % div;
+	if (neg && scaled != 0)
+		buf_addc(b, '-');
+	json_uint(b, ip);
+	if (fp == 0)
+		return;
+	for (n = decimals; n > 0; n--) {
+		frac[n - 1] = (char)('0' + fp % 10);
+		fp /= 10;
+	}
+	n = decimals;
+	while (n > 0 && frac[n - 1] == '0')
+		n--;
+	buf_addc(b, '.');
+	buf_add(b, frac, (size_t)n);
+}
+
+void
+json_double(struct buf *b, double v)
+{
+	char tmp[32];
+	int n;
+
+	if (!isfinite(v)) {
+		json_null(b);
+		return;
+	}
+	/* The shortest of %.15g and %.17g that reads back as v. */
+	n = snprintf(tmp, sizeof tmp, "%.15g", v);
+	if (strtod(tmp, NULL) != v)
+		n = snprintf(tmp, sizeof tmp, "%.17g", v);
+	buf_add(b, tmp, (size_t)n);
+}
+
+long
+utf8_check(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = p[i];
+		size_t k, need;
+		unsigned cp, min;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			need = 1; cp = c & 0x1f; min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2; cp = c & 0x0f; min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3; cp = c & 0x07; min = 0x10000;
+		} else
+			return (long)i;
+		if (n - i <= need)
+			return (long)i;
+		for (k = 1; k <= need; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return (long)i;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return (long)i;
+		i += need + 1;
+	}
+	return -1;
+}

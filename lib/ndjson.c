@@ -1,0 +1,398 @@
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "json.h"
+#include "ndjson.h"
+
+#define CHUNK (64 * 1024)
+
+struct ndjson_reader {
+	char **files;
+	int nfiles, next;
+	int fd;			/* -1 between files */
+	int is_reg;		/* regular files never block: no idle check */
+	const char *name;
+	uint64_t lineno;
+	char *buf;
+	size_t cap, start, end;
+	size_t max_line;
+	int check;
+	int errors;
+	int done;
+	struct buf longbuf;	/* the kept head of a too-long line */
+	size_t skipped;		/* > 0 while skipping the rest of a too-long line */
+	void (*idle)(void *);
+	void *idle_arg;
+	uint64_t bytes, total;
+	int total_known;
+};
+
+static char *stdin_name[] = { "-" };
+
+struct ndjson_reader *
+ndjson_open(char **files, int nfiles, size_t max_line, int check)
+{
+	struct ndjson_reader *r = xcalloc(1, sizeof *r);
+
+	if (nfiles == 0) {
+		files = stdin_name;
+		nfiles = 1;
+	}
+	r->files = files;
+	r->nfiles = nfiles;
+	r->fd = -1;
+	r->max_line = max_line ? max_line : NDJSON_MAX_LINE_DEFAULT;
+	r->check = check;
+	r->cap = CHUNK;
+	r->buf = xmalloc(r->cap);
+	return r;
+}
+
+void
+ndjson_set_idle(struct ndjson_reader *r, void (*fn)(void *), void *arg)
+{
+	r->idle = fn;
+	r->idle_arg = arg;
+}
+
+int
+ndjson_errors(const struct ndjson_reader *r)
+{
+	return r->errors;
+}
+
+void
+ndjson_progress(const struct ndjson_reader *r, uint64_t *done, uint64_t *total)
+{
+	struct ndjson_reader *w = (struct ndjson_reader *)r;
+	struct stat st;
+	int i;
+
+	if (!w->total_known) {
+		w->total_known = 1;
+		for (i = 0; i < r->nfiles; i++) {
+			if (strcmp(r->files[i], "-") == 0 ? fstat(0, &st) : stat(r->files[i], &st))
+				continue;
+			if (S_ISREG(st.st_mode))
+				w->total += (uint64_t)st.st_size;
+			else {
+				w->total = 0;
+				break;
+			}
+		}
+	}
+	*done = r->bytes;
+	*total = r->total;
+}
+
+static void
+close_file(struct ndjson_reader *r)
+{
+	if (r->fd > 0)
+		close(r->fd);
+	r->fd = -1;
+	r->start = r->end = 0;
+	r->skipped = 0;
+}
+
+/* open_next opens the next file that can be opened; 0 when none is left. */
+static int
+open_next(struct ndjson_reader *r)
+{
+	struct stat st;
+
+	while (r->next < r->nfiles) {
+		r->name = r->files[r->next++];
+		r->lineno = 0;
+		if (strcmp(r->name, "-") == 0)
+			r->fd = 0;
+		else if ((r->fd = open(r->name, O_RDONLY | O_CLOEXEC)) < 0) {
+			fs_warn("cannot open '%s'", r->name);
+			r->errors++;
+			continue;
+		}
+		r->is_reg = fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode);
+		if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			fs_warnx("cannot read '%s': Is a directory", r->name);
+			r->errors++;
+			close_file(r);
+			continue;
+		}
+		return 1;
+	}
+	r->done = 1;
+	return 0;
+}
+
+static void
+check_line(struct ndjson_line *l)
+{
+	const unsigned char *p = (const unsigned char *)l->p;
+	size_t i;
+	void *nul;
+	long bad;
+
+	for (i = 0; i < l->len; i++)
+		if (p[i] == 0 || p[i] >= 0x80)
+			break;
+	if (i == l->len)
+		return;
+	if ((nul = memchr(p + i, 0, l->len - i)) != NULL) {
+		l->flags |= NDJSON_HAS_NUL;
+		l->bad_offset = (long)((const unsigned char *)nul - p);
+	}
+	if ((bad = utf8_check(l->p + i, l->len - i)) >= 0) {
+		l->flags |= NDJSON_BAD_UTF8;
+		if (!(l->flags & NDJSON_HAS_NUL) || (long)i + bad < l->bad_offset)
+			l->bad_offset = (long)i + bad;
+	}
+}
+
+static void
+make_line(struct ndjson_reader *r, struct ndjson_line *l, const char *p,
+    size_t len, size_t full_len, unsigned flags)
+{
+	l->p = p;
+	l->len = len;
+	l->full_len = full_len;
+	l->flags = flags;
+	l->bad_offset = -1;
+	l->file = r->name;
+	l->lineno = ++r->lineno;
+	if (len > 0 && p[len - 1] == '\r' && !(flags & NDJSON_TOO_LONG)) {
+		l->len--;
+		l->full_len--;
+		l->flags |= NDJSON_CRLF;
+	}
+	if (r->check)
+		check_line(l);
+}
+
+int
+ndjson_read(struct ndjson_reader *r, struct ndjson_line *l)
+{
+	char *nl;
+	ssize_t n;
+
+	for (;;) {
+		if (r->fd < 0 && (r->done || !open_next(r)))
+			return 0;
+		nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+		if (nl != NULL) {
+			size_t len = (size_t)(nl - (r->buf + r->start));
+			char *p = r->buf + r->start;
+
+			r->start += len + 1;
+			if (r->skipped > 0) {
+				make_line(r, l, r->longbuf.p, r->longbuf.len,
+				    r->skipped + len, NDJSON_TOO_LONG);
+				r->skipped = 0;
+				return 1;
+			}
+			if (len > r->max_line) {
+				buf_reset(&r->longbuf);
+				buf_add(&r->longbuf, p, r->max_line);
+				make_line(r, l, r->longbuf.p, r->max_line, len, NDJSON_TOO_LONG);
+				return 1;
+			}
+			make_line(r, l, p, len, len, 0);
+			return 1;
+		}
+		if (r->skipped > 0) {
+			r->skipped += r->end - r->start;
+			r->start = r->end = 0;
+		} else if (r->end - r->start > r->max_line) {
+			/* Keep the head for the reject record; drop the rest as it comes. */
+			buf_reset(&r->longbuf);
+			buf_add(&r->longbuf, r->buf + r->start, r->max_line);
+			r->skipped = r->end - r->start;
+			r->start = r->end = 0;
+		}
+		if (r->start > 0) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		}
+		if (r->cap - r->end < CHUNK / 2) {
+			r->cap *= 2;
+			r->buf = xrealloc(r->buf, r->cap);
+		}
+		if (r->idle != NULL && !r->is_reg) {
+			struct pollfd pfd = { r->fd, POLLIN, 0 };
+
+			if (poll(&pfd, 1, 0) == 0)
+				r->idle(r->idle_arg);
+		}
+		n = read(r->fd, r->buf + r->end, r->cap - r->end);
+		if (n < 0) {
+			if (errno == EINTR)
+				return -1;
+			fs_warn("cannot read '%s'", r->name);
+			r->errors++;
+			close_file(r);
+			continue;
+		}
+		r->bytes += (uint64_t)n;
+		if (n > 0) {
+			r->end += (size_t)n;
+			continue;
+		}
+		/* End of file: a last line without "\n" is still a line. */
+		if (r->skipped > 0) {
+			make_line(r, l, r->longbuf.p, r->longbuf.len, r->skipped,
+			    NDJSON_TOO_LONG | NDJSON_NO_NL);
+			r->skipped = 0;
+			close_file(r);
+			return 1;
+		}
+		if (r->end > r->start) {
+			size_t len = r->end - r->start;
+			char *p = r->buf + r->start;
+
+			r->start = r->end;
+			if (len > r->max_line) {
+				buf_reset(&r->longbuf);
+				buf_add(&r->longbuf, p, r->max_line);
+				make_line(r, l, r->longbuf.p, r->max_line, len,
+				    NDJSON_TOO_LONG | NDJSON_NO_NL);
+			} else
+				make_line(r, l, p, len, len, NDJSON_NO_NL);
+			/* The next call reads end of file again and closes it. */
+			return 1;
+		}
+		close_file(r);
+	}
+}
+
+int
+ndjson_wait_input(struct ndjson_reader *r, int ms)
+{
+	struct pollfd pfd;
+
+	if (r->start < r->end || r->is_reg || r->fd < 0)
+		return 1;
+	pfd.fd = r->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, ms) != 0;
+}
+
+void
+ndjson_close(struct ndjson_reader *r)
+{
+	if (r == NULL)
+		return;
+	close_file(r);
+	buf_free(&r->longbuf);
+	free(r->buf);
+	free(r);
+}
+
+void
+ndjson_writer_init(struct ndjson_writer *w, int fd, const char *name)
+{
+	memset(w, 0, sizeof *w);
+	w->fd = fd;
+	w->name = name;
+	w->cap = CHUNK;
+	w->buf = xmalloc(w->cap);
+}
+
+int
+ndjson_writer_open(struct ndjson_writer *w, const char *path, int append)
+{
+	int fd;
+
+	if (strcmp(path, "-") == 0) {
+		ndjson_writer_init(w, 1, "stdout");
+		return 0;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0666);
+	if (fd < 0) {
+		fs_warn("cannot open '%s'", path);
+		return -1;
+	}
+	ndjson_writer_init(w, fd, path);
+	w->owned = 1;
+	return 0;
+}
+
+static int
+write_all(struct ndjson_writer *w, const char *p, size_t n)
+{
+	ssize_t k;
+
+	if (w->failed)
+		return -1;
+	while (n > 0) {
+		k = write(w->fd, p, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EPIPE)	/* a closed pipe ends quietly */
+				fs_warn("cannot write '%s'", w->name);
+			w->failed = 1;
+			return -1;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int
+ndjson_flush(struct ndjson_writer *w)
+{
+	int rc;
+
+	if (w->len == 0)
+		return w->failed ? -1 : 0;
+	rc = write_all(w, w->buf, w->len);
+	w->len = 0;
+	return rc;
+}
+
+int
+ndjson_write(struct ndjson_writer *w, const char *p, size_t n)
+{
+	int nl = n == 0 || p[n - 1] != '\n';
+
+	if (w->failed)
+		return -1;
+	if (w->cap - w->len < n + 1 && ndjson_flush(w) != 0)
+		return -1;
+	if (n + 1 > w->cap) {	/* bigger than the buffer: straight through */
+		if (write_all(w, p, n) != 0 || (nl && write_all(w, "\n", 1) != 0))
+			return -1;
+	} else {
+		memcpy(w->buf + w->len, p, n);
+		w->len += n;
+		if (nl)
+			w->buf[w->len++] = '\n';
+	}
+	w->records++;
+	return 0;
+}
+
+int
+ndjson_writer_close(struct ndjson_writer *w)
+{
+	int rc = ndjson_flush(w);
+
+	if (w->owned && close(w->fd) != 0 && rc == 0) {
+		fs_warn("cannot close '%s'", w->name);
+		rc = -1;
+	}
+	free(w->buf);
+	w->buf = NULL;
+	w->cap = w->len = 0;
+	return rc;
+}
