@@ -1,0 +1,54 @@
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "pace.h"
+#include "ts.h"
+
+void
+pace_init(struct pace *p, double speed)
+{
+	memset(p, 0, sizeof *p);
+	p->speed = speed;
+}
+
+int
+pace_wait(struct pace *p, int64_t t, void (*before_sleep)(void *), void *arg)
+{
+	int64_t due, now;
+	struct timespec ts;
+	int flushed = 0;
+
+	if (cli_stop)
+		return -1;
+	if (p->speed <= 0)
+		return 0;
+	if (!p->started) {
+		p->started = 1;
+		p->t0 = t;
+		p->mono0 = ts_mono_ms();
+		return 0;
+	}
+	due = p->mono0 + (int64_t)((double)(t - p->t0) / p->speed);
+	while ((now = ts_mono_ms()) < due) {
+		if (!flushed && before_sleep != NULL) {
+			before_sleep(arg);
+			flushed = 1;
+			continue;	/* flushing took time: look at the clock again */
+		}
+		ts.tv_sec = (due - now) / 1000;
+		ts.tv_nsec = (long)((due - now) % 1000) * 1000000L;
+		if (nanosleep(&ts, NULL) != 0 && errno == EINTR && cli_stop)
+			return -1;
+	}
+	return cli_stop ? -1 : 0;
+}
+
+double
+pace_parse_speed(const char *s)
+{
+	if (strcmp(s, "max") == 0)
+		return 0;
+	return cli_double(s, 1e-6, 1e6, "speed");
+}
