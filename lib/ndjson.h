@@ -42,6 +42,18 @@ struct ndjson_line {
 
 struct ndjson_reader;
 
+/* ndjson_blank: a line of nothing but white space carries no record; programs skip it. */
+static inline int
+ndjson_blank(const struct ndjson_line *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->len; i++)
+		if (l->p[i] != ' ' && l->p[i] != '\t' && l->p[i] != '\r')
+			return 0;
+	return !(l->flags & NDJSON_TOO_LONG);
+}
+
 /*
  * ndjson_open prepares to read files[0..nfiles) in order; nfiles 0
  * means stdin. Nothing is opened until the first read. max_line 0 means
