@@ -36,9 +36,9 @@ LDLIBS += -lm
 
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
-PRODUCE_SRC = $(wildcard cmd/fs-produce/*.c)
-PRODUCE_OBJ = $(PRODUCE_SRC:%.c=$(O)/%.o)
-PROGS = $(O)/bin/fs-produce
+# Each folder cmd/NAME is one program, $(O)/bin/NAME, from the .c files in it.
+PROG_NAMES = $(notdir $(wildcard cmd/*))
+PROGS = $(PROG_NAMES:%=$(O)/bin/%)
 UNIT_SRC = $(wildcard tests/unit/*_test.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 TOOLS = $(O)/tests/floor
@@ -54,9 +54,12 @@ $(O)/lib/libfs.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $(LIB_OBJ)
 
-$(O)/bin/fs-produce: $(PRODUCE_OBJ) $(O)/lib/libfs.a
-	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $(PRODUCE_OBJ) $(O)/lib/libfs.a $(PKG_LIBS) $(LDLIBS)
+define prog_rule
+$(O)/bin/$(1): $$(patsubst %.c,$(O)/%.o,$$(wildcard cmd/$(1)/*.c)) $(O)/lib/libfs.a
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(O)/lib/libfs.a $$(PKG_LIBS) $$(LDLIBS)
+endef
+$(foreach p,$(PROG_NAMES),$(eval $(call prog_rule,$(p))))
 
 $(O)/tests/%_test: $(O)/tests/unit/%_test.o $(O)/lib/libfs.a
 	@mkdir -p $(@D)
