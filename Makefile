@@ -28,10 +28,12 @@ PKGS = yajl rdkafka libpq libmongoc-1.0 libbson-1.0 libcurl
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
 
+# The user's CFLAGS (default -O2 -g) come last so they win; what the
+# build needs is in FS_CFLAGS, so "make CFLAGS=-Werror" keeps it.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra \
+FS_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra \
 	-Wno-unused-parameter -DFS_VERSION=\"$(VERSION)\" -Ilib $(SANFLAGS)
-LDFLAGS += $(SANFLAGS)
+FS_LDFLAGS = $(SANFLAGS)
 LDLIBS += -lm
 
 LIB_SRC = $(wildcard lib/*.c)
@@ -48,7 +50,7 @@ all: $(PROGS)
 
 $(O)/%.o: %.c $(wildcard lib/*.h) $(wildcard cmd/*/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(FS_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(O)/lib/libfs.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -57,17 +59,17 @@ $(O)/lib/libfs.a: $(LIB_OBJ)
 define prog_rule
 $(O)/bin/$(1): $$(patsubst %.c,$(O)/%.o,$$(wildcard cmd/$(1)/*.c)) $(O)/lib/libfs.a
 	@mkdir -p $$(@D)
-	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(O)/lib/libfs.a $$(PKG_LIBS) $$(LDLIBS)
+	$$(CC) $$(FS_LDFLAGS) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(O)/lib/libfs.a $$(PKG_LIBS) $$(LDLIBS)
 endef
 $(foreach p,$(PROG_NAMES),$(eval $(call prog_rule,$(p))))
 
 $(O)/tests/%_test: $(O)/tests/unit/%_test.o $(O)/lib/libfs.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(O)/lib/libfs.a $(PKG_LIBS) $(LDLIBS)
+	$(CC) $(FS_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/lib/libfs.a $(PKG_LIBS) $(LDLIBS)
 
 $(O)/tests/floor: $(O)/tests/bench/floor.o
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(PKG_LIBS) $(LDLIBS)
+	$(CC) $(FS_LDFLAGS) $(LDFLAGS) -o $@ $< $(PKG_LIBS) $(LDLIBS)
 
 test-progs: $(PROGS) $(UNIT_BIN) $(TOOLS)
 

@@ -30,8 +30,11 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)
 		cli_option(&c, 'V', NULL);
 	for (i = 0; i < sizeof sources / sizeof sources[0]; i++)
-		if (strcmp(argv[1], sources[i].name) == 0)
+		if (strcmp(argv[1], sources[i].name) == 0) {
+			/* getopt names argv[0] in its messages: make it ours. */
+			argv[1] = (char *)progname;
 			return sources[i].run(argc - 1, argv + 1);
+		}
 	fs_warnx("unknown source '%s'", argv[1]);
 	cli_usage(&c);
 }
