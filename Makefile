@@ -48,7 +48,7 @@ MANS = $(wildcard man/*.[1-9])
 
 all: $(PROGS)
 
-$(O)/%.o: %.c $(wildcard lib/*.h) $(wildcard cmd/*/*.h)
+$(O)/%.o: %.c $(wildcard lib/*.h) $(wildcard cmd/*/*.h) $(wildcard tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(FS_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
 

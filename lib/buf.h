@@ -28,6 +28,8 @@ static inline void buf_reset(struct buf *b) { b->len = 0; }
 static inline void
 buf_add(struct buf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	if (b->cap - b->len < n)
 		buf_grow(b, n);
 	memcpy(b->p + b->len, p, n);

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -150,9 +151,11 @@ cli_num(const char *s, long long min, long long max, const char *name)
 
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (end == s || *end != '\0')
+	if (end == s || *end != '\0' || strspn(s, "+-0123456789") != strlen(s))
 		fs_errx(EXIT_USAGE, "invalid %s '%s': not an integer", name, s);
-	if (errno == ERANGE || v < min)
+	if (errno == ERANGE && v == LLONG_MAX)
+		v = max < LLONG_MAX ? max + 1 : max;
+	if ((errno == ERANGE && v == LLONG_MIN) || v < min)
 		fs_errx(EXIT_USAGE, "invalid %s '%s': below %lld", name, s, min);
 	if (v > max)
 		fs_errx(EXIT_USAGE, "invalid %s '%s': above %lld", name, s, max);
@@ -166,7 +169,8 @@ cli_double(const char *s, double min, double max, const char *name)
 	double v;
 
 	v = strtod(s, &end);
-	if (end == s || *end != '\0' || isnan(v))
+	/* strtod also takes hex, "inf" and leading blanks: a user means none of them. */
+	if (end == s || *end != '\0' || isnan(v) || strspn(s, "+-.0123456789eE") != strlen(s))
 		fs_errx(EXIT_USAGE, "invalid %s '%s': not a number", name, s);
 	if (v < min)
 		fs_errx(EXIT_USAGE, "invalid %s '%s': below %g", name, s, min);

@@ -29,6 +29,7 @@ struct ndjson_reader {
 	int done;
 	struct buf longbuf;	/* the kept head of a too-long line */
 	size_t skipped;		/* > 0 while skipping the rest of a too-long line */
+	int skipped_cr;		/* the last byte skipped was '\r' */
 	void (*idle)(void *);
 	void *idle_arg;
 	uint64_t bytes, total;
@@ -191,29 +192,38 @@ ndjson_read(struct ndjson_reader *r, struct ndjson_line *l)
 			char *p = r->buf + r->start;
 
 			r->start += len + 1;
+			/* The limit and the lengths reported leave out a CRLF's '\r'. */
 			if (r->skipped > 0) {
-				make_line(r, l, r->longbuf.p, r->longbuf.len,
-				    r->skipped + len, NDJSON_TOO_LONG);
+				size_t full = r->skipped + len;
+
+				if (len > 0 ? p[len - 1] == '\r' : r->skipped_cr)
+					full--;
+				make_line(r, l, r->longbuf.p, r->longbuf.len, full,
+				    NDJSON_TOO_LONG);
 				r->skipped = 0;
 				return 1;
 			}
-			if (len > r->max_line) {
+			if (len - (len > 0 && p[len - 1] == '\r') > r->max_line) {
 				buf_reset(&r->longbuf);
 				buf_add(&r->longbuf, p, r->max_line);
-				make_line(r, l, r->longbuf.p, r->max_line, len, NDJSON_TOO_LONG);
+				make_line(r, l, r->longbuf.p, r->max_line,
+				    len - (p[len - 1] == '\r'), NDJSON_TOO_LONG);
 				return 1;
 			}
 			make_line(r, l, p, len, len, 0);
 			return 1;
 		}
 		if (r->skipped > 0) {
+			if (r->end > r->start)
+				r->skipped_cr = r->buf[r->end - 1] == '\r';
 			r->skipped += r->end - r->start;
 			r->start = r->end = 0;
-		} else if (r->end - r->start > r->max_line) {
+		} else if (r->end - r->start > r->max_line + 1) {	/* + 1: a '\r' may end it */
 			/* Keep the head for the reject record; drop the rest as it comes. */
 			buf_reset(&r->longbuf);
 			buf_add(&r->longbuf, r->buf + r->start, r->max_line);
 			r->skipped = r->end - r->start;
+			r->skipped_cr = r->buf[r->end - 1] == '\r';
 			r->start = r->end = 0;
 		}
 		if (r->start > 0) {

@@ -6,6 +6,8 @@
 #include "pace.h"
 #include "ts.h"
 
+#define PACE_NAP_MS 100
+
 void
 pace_init(struct pace *p, double speed)
 {
@@ -16,9 +18,8 @@ pace_init(struct pace *p, double speed)
 int
 pace_wait(struct pace *p, int64_t t, void (*before_sleep)(void *), void *arg)
 {
-	int64_t due, now;
+	int64_t due, now, nap;
 	struct timespec ts;
-	int flushed = 0;
 
 	if (cli_stop)
 		return -1;
@@ -32,14 +33,18 @@ pace_wait(struct pace *p, int64_t t, void (*before_sleep)(void *), void *arg)
 	}
 	due = p->mono0 + (int64_t)((double)(t - p->t0) / p->speed);
 	while ((now = ts_mono_ms()) < due) {
-		if (!flushed && before_sleep != NULL) {
+		if (before_sleep != NULL) {
 			before_sleep(arg);
-			flushed = 1;
-			continue;	/* flushing took time: look at the clock again */
+			if ((now = ts_mono_ms()) >= due)
+				break;
 		}
-		ts.tv_sec = (due - now) / 1000;
-		ts.tv_nsec = (long)((due - now) % 1000) * 1000000L;
+		/* Short naps: the hook runs often (stats) and a signal is seen soon. */
+		nap = due - now < PACE_NAP_MS ? due - now : PACE_NAP_MS;
+		ts.tv_sec = nap / 1000;
+		ts.tv_nsec = (long)(nap % 1000) * 1000000L;
 		if (nanosleep(&ts, NULL) != 0 && errno == EINTR && cli_stop)
+			return -1;
+		if (cli_stop)
 			return -1;
 	}
 	return cli_stop ? -1 : 0;

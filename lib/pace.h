@@ -21,9 +21,9 @@ struct pace {
 void pace_init(struct pace *p, double speed);
 
 /*
- * pace_wait returns when event time t is due. Before it sleeps it
- * calls before_sleep(arg) (if not NULL), so output goes out while the
- * program waits. Returns 0, or -1 when SIGINT or SIGTERM stopped it.
+ * pace_wait returns when event time t is due. It sleeps in naps of at
+ * most 100 ms and calls before_sleep(arg) (if not NULL) before each, so
+ * output goes out and progress is reported while the program waits. Returns 0, or -1 when SIGINT or SIGTERM stopped it.
  */
 int pace_wait(struct pace *p, int64_t t, void (*before_sleep)(void *), void *arg);
 

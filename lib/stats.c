@@ -166,6 +166,22 @@ stats_poll(struct stats *s)
 }
 
 void
+stats_output(struct stats *s, struct ndjson_writer *w)
+{
+	s->writer = w;
+}
+
+void
+stats_idle(void *arg)
+{
+	struct stats *s = arg;
+
+	if (s->writer != NULL)
+		ndjson_flush(s->writer);
+	stats_poll(s);
+}
+
+void
 stats_tick(struct stats *s)
 {
 	stats_tick_inline(s);

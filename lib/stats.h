@@ -22,6 +22,7 @@
 #define STATS_MAX_EXTRA 32
 
 struct ndjson_reader;
+struct ndjson_writer;
 
 struct stats {
 	const char *tool;
@@ -36,6 +37,7 @@ struct stats {
 	unsigned tick;
 	int progress;		/* a progress line is on the terminal */
 	struct ndjson_reader *reader;
+	struct ndjson_writer *writer;
 };
 
 void stats_init(struct stats *s, const char *tool, const struct cli *c);
@@ -45,6 +47,16 @@ uint64_t *stats_counter(struct stats *s, const char *name);
 
 /* stats_reader lets stats show file progress on a terminal. */
 void stats_reader(struct stats *s, struct ndjson_reader *r);
+
+/* stats_output names the writer that stats_idle flushes. */
+void stats_output(struct stats *s, struct ndjson_writer *w);
+
+/*
+ * stats_idle is the hook for quiet moments (ndjson_set_idle, pace_wait;
+ * arg is the struct stats): it flushes the output so a slow stream has
+ * no latency, and prints progress that is due.
+ */
+void stats_idle(void *arg);
 
 /* stats_tick is cheap; call it once per record and when idle. */
 void stats_tick(struct stats *s);

@@ -33,12 +33,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static void
-flush_out(void *arg)
-{
-	ndjson_flush(arg);
-}
-
 int
 produce_replay(int argc, char **argv)
 {
@@ -88,12 +82,13 @@ produce_replay(int argc, char **argv)
 		return EXIT_FAIL;
 	ndjson_writer_init(&out, 1, "stdout");
 	stats_init(&st, "fs-produce", &c);
+	stats_output(&st, &out);
 	event_init(&ev);
 	pace_init(&pace, speed);
 
 	do {
 		r = ndjson_open(argv, argc, c.max_line, 0);
-		ndjson_set_idle(r, flush_out, &out);
+		ndjson_set_idle(r, stats_idle, &st);
 		stats_reader(&st, r);
 		while (!cli_stop && (rc = ndjson_read(r, &l)) != 0) {
 			if (rc < 0)
@@ -118,7 +113,7 @@ produce_replay(int argc, char **argv)
 				}
 				if (pass == 0 && t > last)
 					last = t;
-				if (pace_wait(&pace, t + shift, flush_out, &out) != 0)
+				if (pace_wait(&pace, t + shift, stats_idle, &st) != 0)
 					break;
 				if (rebase) {
 					event_set_time(&ev, "timestamp", t + shift + offset);
@@ -138,6 +133,10 @@ produce_replay(int argc, char **argv)
 		}
 		errors += ndjson_errors(r);
 		ndjson_close(r);
+		if (loop && st.in == 0) {
+			fs_warnx("nothing to loop over: the input is empty");
+			break;
+		}
 		/* The next pass follows this one: its first record a second after the last. */
 		shift += last - first + 1000;
 		pass++;

@@ -254,12 +254,6 @@ release(struct sim *s, struct heldq *q, int64_t due)
 	return 0;
 }
 
-static void
-flush_out(void *arg)
-{
-	ndjson_flush(arg);
-}
-
 /* bad_faults reports a bad --faults item and exits 2. */
 static void
 bad_faults(const char *spec, const char *item, size_t n, const char *why)
@@ -691,7 +685,7 @@ run(struct sim *s)
 		for (j = 0; j < s->n; j++) {
 			i = s->order[j];
 			t = s->start + s->ac[i].offset + k * s->interval;
-			if (pace_wait(&s->pace, t, flush_out, &s->out) != 0)
+			if (pace_wait(&s->pace, t, stats_idle, &s->st) != 0)
 				goto stopped;
 			if (s->faults && release(s, &s->by_time, t) != 0)
 				return -1;
@@ -772,6 +766,7 @@ produce_sim(int argc, char **argv)
 
 	ndjson_writer_init(&s.out, 1, "stdout");
 	stats_init(&s.st, "fs-produce", &s.cli);
+	stats_output(&s.st, &s.out);
 	for (i = 0; i < NFAULTS; i++)
 		s.count[i] = stats_counter(&s.st, fault_counters[i]);
 	rng_seed(&s.frng, s.seed ^ FAULT_SEED_XOR);
