@@ -31,7 +31,9 @@ static const char *const evf_names[EVF_COUNT] = {
 	[EVF_TRUTH] = "truth",
 };
 
-static unsigned char evf_len[EVF_COUNT];
+/* by_len[n] lists the EVF_* names of length n (-1 ends it): one memcmp per key, mostly. */
+#define EVF_MAXLEN 32
+static signed char by_len[EVF_MAXLEN][8];
 
 /* Parser state for one line. */
 struct pstate {
@@ -49,15 +51,88 @@ event_name(enum evf f)
 	return evf_names[f];
 }
 
+static void
+evf_index(void)
+{
+	size_t n;
+	int i, j;
+
+	memset(by_len, -1, sizeof by_len);
+	for (i = 0; i < EVF_COUNT; i++) {
+		n = strlen(evf_names[i]);
+		if (n >= EVF_MAXLEN)
+			fs_errx(EXIT_FAIL, "event: field name '%s' too long", evf_names[i]);
+		for (j = 0; by_len[n][j] >= 0; j++)
+			;
+		if (j >= 7)
+			fs_errx(EXIT_FAIL, "event: field table needs a bigger index");
+		by_len[n][j] = (signed char)i;
+	}
+}
+
 static int
 evf_lookup(const char *k, size_t n)
 {
-	int i;
+	const signed char *c;
 
-	for (i = 0; i < EVF_COUNT; i++)
-		if (evf_len[i] == n && memcmp(evf_names[i], k, n) == 0)
-			return i;
+	if (n >= EVF_MAXLEN)
+		return -1;
+	for (c = by_len[n]; *c >= 0; c++)
+		if (memcmp(evf_names[*c], k, n) == 0)
+			return *c;
 	return -1;
+}
+
+/*
+ * parse_number converts JSON number text. Plain decimals of up to 15
+ * significant digits take Clinger's fast path (an exact integer divided
+ * or multiplied by an exact power of ten is correctly rounded); the
+ * rest go to strtod.
+ */
+static double
+parse_number(const char *s, size_t len)
+{
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+	    1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+	    1e20, 1e21, 1e22 };
+	uint64_t m = 0;
+	size_t i = 0;
+	int neg = 0, digits = 0, frac = 0, dot = 0;
+	char tmp[64];
+
+	if (i < len && s[i] == '-')
+		neg = 1, i++;
+	for (; i < len; i++) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			if (m != 0 || s[i] != '0')
+				digits++;
+			m = m * 10 + (uint64_t)(s[i] - '0');
+			frac += dot;
+			if (digits > 15)
+				break;
+		} else if (s[i] == '.' && !dot)
+			dot = 1;
+		else
+			break;
+	}
+	if (i == len && frac <= 22) {
+		double v = (double)m / p10[frac];
+
+		return neg ? -v : v;
+	}
+	if (len < sizeof tmp) {
+		memcpy(tmp, s, len);
+		tmp[len] = '\0';
+		return strtod(tmp, NULL);
+	} else {
+		struct buf b = BUF_INIT;
+		double v;
+
+		buf_add(&b, s, len);
+		v = strtod(buf_cstr(&b), NULL);
+		buf_free(&b);
+		return v;
+	}
 }
 
 static size_t
@@ -131,23 +206,12 @@ cb_number(void *ctx, const char *s, size_t len)
 {
 	struct pstate *ps = ctx;
 	struct ev_val *v = scalar_end(ps, EVT_NUMBER);
-	char tmp[64];
 
 	if (v == NULL)
 		return !ps->not_object;
 	v->s = ps->ev->line + ps->ev->fields[v->field].val_off;
 	v->len = ps->ev->fields[v->field].val_len;
-	if (len < sizeof tmp) {
-		memcpy(tmp, s, len);
-		tmp[len] = '\0';
-		v->num = strtod(tmp, NULL);
-	} else {
-		struct buf b = BUF_INIT;
-
-		buf_add(&b, s, len);
-		v->num = strtod(buf_cstr(&b), NULL);
-		buf_free(&b);
-	}
+	v->num = parse_number(s, len);
 	return 1;
 }
 
@@ -286,11 +350,8 @@ new_parser(struct event *ev)
 void
 event_init(struct event *ev)
 {
-	int i;
-
-	if (evf_len[0] == 0)
-		for (i = 0; i < EVF_COUNT; i++)
-			evf_len[i] = (unsigned char)strlen(evf_names[i]);
+	if (by_len[0][0] == 0)
+		evf_index();
 	memset(ev, 0, sizeof *ev);
 	ev->pstate = xcalloc(1, sizeof(struct pstate));
 	new_parser(ev);
