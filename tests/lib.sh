@@ -197,6 +197,23 @@ timed() {
 	ms=$(((t1 - t0) / 1000000))
 }
 
+# t_synopsis PROGRAM: its --help lists the options of the SYNOPSIS of
+# man/PROGRAM.1 in the same order, and each one is described under an .It.
+t_synopsis() {
+	local prog=$1 page="$ROOT/man/$1.1" usage_opts man_opts o missing=
+	run "$prog" --help
+	usage_opts=$(printf '%s\n' "$out" | sed "s/$prog//g" |
+		grep -oE -- '--?[a-zA-Z][a-z-]*|\[-[a-zA-Z]+\]' | tr -d '[]' | xargs)
+	man_opts=$(sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$page" |
+		grep -oE 'Fl [a-zA-Z-]+' | sed 's/^Fl /-/' | xargs)
+	t_eq "$prog --help lists the options of the SYNOPSIS in $prog(1), in order" \
+		"$man_opts" "$usage_opts"
+	for o in $(printf '%s\n' "$man_opts" | tr ' ' '\n' | grep -- '^--' | sort -u); do
+		grep -q "^\.It Fl ${o#-}\b" "$page" || missing="$missing $o"
+	done
+	t_eq "every option of the SYNOPSIS of $prog(1) is described" '' "${missing# }"
+}
+
 t_done() {
 	echo "1..$t_count"
 	echo "# passed $((t_count - t_failed)) failed $t_failed"
