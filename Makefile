@@ -43,7 +43,8 @@ PROG_NAMES = $(notdir $(wildcard cmd/*))
 PROGS = $(PROG_NAMES:%=$(O)/bin/%)
 UNIT_SRC = $(wildcard tests/unit/*_test.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
-TOOLS = $(O)/tests/floor
+# Helpers the tests run (fixtures, launchers): tests/tools/NAME.c -> $(O)/tests/NAME
+TOOLS = $(O)/tests/floor $(patsubst tests/tools/%.c,$(O)/tests/%,$(wildcard tests/tools/*.c))
 MANS = $(wildcard man/*.[1-9])
 
 all: $(PROGS)
@@ -64,6 +65,10 @@ endef
 $(foreach p,$(PROG_NAMES),$(eval $(call prog_rule,$(p))))
 
 $(O)/tests/%_test: $(O)/tests/unit/%_test.o $(O)/lib/libfs.a
+	@mkdir -p $(@D)
+	$(CC) $(FS_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/lib/libfs.a $(PKG_LIBS) $(LDLIBS)
+
+$(O)/tests/%: $(O)/tests/tools/%.o $(O)/lib/libfs.a
 	@mkdir -p $(@D)
 	$(CC) $(FS_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/lib/libfs.a $(PKG_LIBS) $(LDLIBS)
 
