@@ -292,6 +292,7 @@ open_container(struct pstate *ps, enum evt type)
 		}
 		ps->depth = 1;
 		ps->after = consumed(ps);
+		ps->ev->obj_start = ps->after - 1;
 		return 1;
 	}
 	if (ps->depth == 1 && (fl = field_value(ps)) != NULL && fl->evf >= 0) {
@@ -405,8 +406,10 @@ event_parse(struct event *ev, const char *line, size_t len,
 	st = yajl_parse(ev->parser, (const unsigned char *)line, len);
 	if (st == yajl_status_ok && !ps->not_object && ps->depth == 0 && ps->objects == 1) {
 		i = (size_t)skip_ws(line, ps->obj_end, len);
-		if (i == len)
+		if (i == len) {
+			ev->obj_end = ps->obj_end;
 			return 0;
+		}
 		*code = "parse";
 		snprintf(msg, msgsz, "unexpected text after the object at byte %zu", i + 1);
 	} else if (ps->not_object) {
@@ -429,6 +432,19 @@ event_parse(struct event *ev, const char *line, size_t len,
 	}
 	new_parser(ev);
 	return -1;
+}
+
+void
+event_object(const struct event *ev, size_t *start, size_t *end)
+{
+	const char *s = ev->line;
+	size_t e = ev->obj_end - 1;
+
+	while (e > ev->obj_start + 1 && (s[e - 1] == ' ' || s[e - 1] == '\t' ||
+	    s[e - 1] == '\n' || s[e - 1] == '\r'))
+		e--;
+	*start = ev->obj_start;
+	*end = e;
 }
 
 int

@@ -80,6 +80,7 @@ struct ev_edit {
 struct event {
 	const char *line;
 	size_t len;
+	size_t obj_start, obj_end;	/* the object's '{' and just past its '}' */
 	struct ev_val f[EVF_COUNT];
 	struct ev_field *fields;
 	int nfields, fields_cap;
@@ -101,6 +102,13 @@ void event_free(struct event *ev);
  */
 int event_parse(struct event *ev, const char *line, size_t len,
     const char **code, char *msg, size_t msgsz);
+
+/*
+ * event_object gives the span of the parsed object without its closing
+ * brace: from its '{' up to the '}' and the white space before it. A
+ * program that only adds fields copies this span and appends to it.
+ */
+void event_object(const struct event *ev, size_t *start, size_t *end);
 
 /* event_name returns the key of an EVF_* field. */
 const char *event_name(enum evf f);

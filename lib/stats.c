@@ -196,6 +196,12 @@ stats_final(struct stats *s)
 	clear_progress(s);
 	if (s->cli->stats)
 		emit(s, 1, now);
+	else if (s->cli->verbose >= 0 && (s->duplicates > 0 || s->dropped > 0))
+		/* Nothing goes unsaid: records left out of the output are counted aloud. */
+		fs_warnx("%llu of %llu records left out: %llu duplicate%s, %llu dropped",
+		    (unsigned long long)(s->duplicates + s->dropped), (unsigned long long)s->in,
+		    (unsigned long long)s->duplicates, s->duplicates == 1 ? "" : "s",
+		    (unsigned long long)s->dropped);
 	if (s->cli->metrics_file != NULL)
 		rc = write_metrics(s);
 	return rc;

@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include "cli.h"
 
-#define STATS_MAX_EXTRA 32
+#define STATS_MAX_EXTRA 64
 
 struct ndjson_reader;
 struct ndjson_writer;
@@ -69,7 +69,11 @@ stats_tick_inline(struct stats *s)
 		stats_poll(s);
 }
 
-/* stats_final prints the summary (with --stats) and writes the metrics file. -1 if that failed. */
+/*
+ * stats_final prints the summary (with --stats; without it, unless -q,
+ * one line on stderr when duplicates or dropped records were left out)
+ * and writes the metrics file. -1 if that failed.
+ */
 int stats_final(struct stats *s);
 
 #endif

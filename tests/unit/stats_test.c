@@ -64,12 +64,28 @@ test_summary(void)
 	yajl_tree_free(v);
 	free(err);
 
-	/* Without --stats, nothing is printed. */
+	/* Without --stats, one line says what was left out of the output. */
 	c.stats = 0;
 	t_stderr_begin();
 	t_int(0, stats_final(&s), "stats_final without --stats");
 	err = t_stderr_end();
-	t_str("", err, "without --stats the summary is not printed");
+	t_str("fs-test: 4 of 10 records left out: 3 duplicates, 1 dropped\n", err,
+	    "without --stats, records left out are still counted aloud");
+	free(err);
+
+	/* With -q, or when nothing was left out, nothing is printed. */
+	c.verbose = -1;
+	t_stderr_begin();
+	stats_final(&s);
+	err = t_stderr_end();
+	t_str("", err, "-q keeps stats_final quiet");
+	free(err);
+	c.verbose = 0;
+	s.duplicates = s.dropped = 0;
+	t_stderr_begin();
+	stats_final(&s);
+	err = t_stderr_end();
+	t_str("", err, "nothing left out: nothing printed");
 	free(err);
 }
 
