@@ -203,9 +203,9 @@ t_synopsis() {
 	local prog=$1 page="$ROOT/man/$1.1" usage_opts man_opts o missing=
 	run "$prog" --help
 	usage_opts=$(printf '%s\n' "$out" | sed "s/$prog//g" |
-		grep -oE -- '--?[a-zA-Z][a-z-]*|\[-[a-zA-Z]+\]' | tr -d '[]' | xargs)
+		grep -oE -- '--?[a-zA-Z][a-z0-9-]*|\[-[a-zA-Z]+\]' | tr -d '[]' | xargs)
 	man_opts=$(sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$page" |
-		grep -oE 'Fl [a-zA-Z-]+' | sed 's/^Fl /-/' | xargs)
+		grep -oE 'Fl [a-zA-Z0-9-]+' | sed 's/^Fl /-/' | xargs)
 	t_eq "$prog --help lists the options of the SYNOPSIS in $prog(1), in order" \
 		"$man_opts" "$usage_opts"
 	for o in $(printf '%s\n' "$man_opts" | tr ' ' '\n' | grep -- '^--' | sort -u); do

@@ -14,6 +14,8 @@ static const struct {
 } sources[] = {
 	{ "sim", produce_sim },
 	{ "replay", produce_replay },
+	{ "opensky", produce_opensky },
+	{ "readsb", produce_readsb },
 };
 
 int

@@ -11,10 +11,18 @@
 	"                  [--interval D] [--speed X|max] [--faults SPEC] [--truth]\n" \
 	"                  [common options]\n" \
 	"       fs-produce replay [--speed X|max] [--loop] [--rebase] [common options] [file ...]\n" \
+	"       fs-produce opensky [--bbox LAMIN,LOMIN,LAMAX,LOMAX] [--icao24 LIST]\n" \
+	"                  [--interval D] [--once] [--url BASE] [--token-url URL]\n" \
+	"                  [--file STATES.json] [--credentials FILE] [--timeout D]\n" \
+	"                  [--retries N] [common options]\n" \
+	"       fs-produce readsb URL|FILE [--interval D] [--once] [--timeout D]\n" \
+	"                  [--retries N] [common options]\n" \
 	"common options: [-hqvV] [--stats[=SECONDS]] [--metrics-file PATH] [--reject FILE]\n" \
 	"                [--max-line BYTES]"
 
 int produce_sim(int argc, char **argv);
 int produce_replay(int argc, char **argv);
+int produce_opensky(int argc, char **argv);
+int produce_readsb(int argc, char **argv);
 
 #endif
