@@ -1,0 +1,367 @@
+/*
+ * fs-sink-pg: load position and window records into PostgreSQL; see
+ * fs-sink-pg(1).
+ *
+ * Records are read, checked and turned into rows of binary COPY as they
+ * come, and gathered into batches. A batch is loaded when it holds
+ * --batch records, when its first record has waited --batch-ms, at the
+ * end of the input, on SIGINT or SIGTERM, and before a record whose key
+ * it already holds. The program exits 0 only when every record read has
+ * been committed or rejected.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "event.h"
+#include "json.h"
+#include "ndjson.h"
+#include "reject.h"
+#include "sinkpg.h"
+#include "stats.h"
+#include "ts.h"
+
+enum {
+	OPT_DSN = OPT_PROGRAM,
+	OPT_INIT,
+	OPT_TABLE,
+	OPT_BATCH,
+	OPT_BATCH_MS,
+	OPT_RETRIES,
+	OPT_RETRY_MAX,
+};
+
+static const struct option longopts[] = {
+	{ "dsn", required_argument, NULL, OPT_DSN },
+	{ "init", no_argument, NULL, OPT_INIT },
+	{ "table", required_argument, NULL, OPT_TABLE },
+	{ "batch", required_argument, NULL, OPT_BATCH },
+	{ "batch-ms", required_argument, NULL, OPT_BATCH_MS },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "retry-max", required_argument, NULL, OPT_RETRY_MAX },
+	CLI_LONGOPTS,
+	{ NULL, 0, NULL, 0 }
+};
+
+volatile sig_atomic_t sinkpg_signals;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	cli_stop = 1;
+	sinkpg_signals++;
+}
+
+/* Everything the read loop and its idle hook share. */
+struct run {
+	struct cli c;
+	struct stats st;
+	struct rejects rj;
+	struct sink s;
+	struct batch batch[LANES + 1];	/* one read while the others load */
+	struct batch *b;	/* the one being read */
+	struct rowmaker rm;
+	struct event ev;
+	struct buf row;
+	struct ndjson_reader *r;
+	int batch_max;
+	int64_t batch_ms;
+};
+
+/* finish closes everything, reports, and exits with status (1 if reporting failed). */
+static void __attribute__((noreturn))
+finish(struct run *x, int status)
+{
+	uint64_t lost = x->st.in - x->st.out - x->st.rejected;
+	int i;
+
+	if (status != EXIT_OK && lost > 0)
+		fs_warnx("%llu record%s read and not known to be committed: loading the same"
+		    " input again completes the tables", (unsigned long long)lost,
+		    lost == 1 ? "" : "s");
+	if (reject_close(&x->rj) != 0)
+		status = EXIT_FAIL;
+	if (stats_final(&x->st) != 0)
+		status = EXIT_FAIL;
+	load_close(&x->s);
+	ndjson_close(x->r);
+	for (i = 0; i <= LANES; i++)
+		batch_free(&x->batch[i]);
+	row_free(&x->rm);
+	event_free(&x->ev);
+	buf_free(&x->row);
+	exit(status);
+}
+
+/* flush sends the batch being read, and reads into a free one while it loads. */
+static void
+flush(struct run *x)
+{
+	int i;
+
+	if (load_begin(&x->s, x->b) != 0)
+		finish(x, EXIT_FAIL);
+	for (i = 0; load_busy(&x->s, x->b); i++)
+		x->b = &x->batch[i];
+}
+
+/* settle waits until every batch sent is committed. */
+static void
+settle(struct run *x)
+{
+	if (load_end(&x->s, NULL) != 0)
+		finish(x, EXIT_FAIL);
+}
+
+static void
+reject(struct run *x, const struct ndjson_line *l, const char *code, const char *msg)
+{
+	x->st.rejected++;
+	if (reject_line(&x->rj, l, code, msg) != 0)
+		finish(x, EXIT_FAIL);
+}
+
+/*
+ * idle: the input has nothing for now (the reader is about to wait for
+ * it). A batch that has waited long enough goes, and batches the server
+ * has finished are seen committed; nothing here waits for the server,
+ * so a producer that writes in bursts is not held up.
+ */
+static void
+idle(void *arg)
+{
+	struct run *x = arg;
+
+	if (x->b->n > 0 && x->batch_ms > 0 && ts_mono_ms() - x->b->opened_ms >= x->batch_ms)
+		flush(x);
+	if (load_poll(&x->s) != 0)
+		finish(x, EXIT_FAIL);
+	if (reject_flush(&x->rj) != 0)
+		finish(x, EXIT_FAIL);
+	stats_poll(&x->st);
+}
+
+/*
+ * wait_input waits until there is input to read, loading the batch
+ * being read when its time is up (with --batch-ms 0: when the input
+ * pauses), and waiting for the batches in flight when the input has
+ * been quiet for 100 ms. It waits in naps of at most 100 ms, so that a
+ * signal is seen at once.
+ */
+static void
+wait_input(struct run *x)
+{
+	int64_t left = 100;
+
+	while (!cli_stop) {
+		if (load_poll(&x->s) != 0)
+			finish(x, EXIT_FAIL);
+		if (x->b->n > 0) {
+			left = x->b->opened_ms + x->batch_ms - ts_mono_ms();
+			if (x->batch_ms > 0 && left <= 0)
+				break;
+		}
+		if (ndjson_wait_input(x->r, 0))
+			return;		/* more to read now */
+		if (x->b->n > 0 && x->batch_ms == 0)
+			break;
+		if (x->b->n == 0 && !load_busy(&x->s, NULL))
+			return;		/* nothing to do but read */
+		if (ndjson_wait_input(x->r, x->b->n == 0 || left > 100 ? 100 : (int)left))
+			return;
+		if (x->b->n == 0)
+			settle(x);
+		stats_poll(&x->st);
+	}
+	if (x->b->n > 0 && !cli_stop) {
+		flush(x);
+		settle(x);
+	}
+}
+
+static void
+line(struct run *x, const struct ndjson_line *l)
+{
+	struct rowkey key;
+	struct batch *held;
+	const char *code;
+	char msg[512];
+	int t;
+
+	if (l->flags & NDJSON_TOO_LONG) {
+		snprintf(msg, sizeof msg, "line of %zu bytes is longer than %zu", l->full_len,
+		    x->c.max_line);
+		reject(x, l, "too_long", msg);
+		return;
+	}
+	/*
+	 * The reader does not look for bad UTF-8 or NUL bytes (a fifth of
+	 * the time of reading): yajl refuses both, so only a line it
+	 * refuses is looked at, for the right code.
+	 */
+	if (event_parse(&x->ev, l->p, l->len, &code, msg, sizeof msg) != 0) {
+		const char *nul = memchr(l->p, '\0', l->len);
+		long bad = utf8_check(l->p, l->len);
+
+		if (nul != NULL && (bad < 0 || nul - l->p < bad))
+			snprintf(msg, sizeof msg, "NUL byte at byte %ld", (long)(nul - l->p) + 1);
+		else if (bad >= 0)
+			snprintf(msg, sizeof msg, "invalid UTF-8 at byte %ld", bad + 1);
+		reject(x, l, nul != NULL || bad >= 0 ? "encoding" : code, msg);
+		return;
+	}
+	if ((t = row_table(&x->ev, x->s.table, &code, msg, sizeof msg)) < 0) {
+		reject(x, l, code, msg);
+		return;
+	}
+	buf_reset(&x->row);
+	if (row_encode(&x->rm, &x->ev, t, &x->row, &key, &code, msg, sizeof msg) != 0) {
+		reject(x, l, code, msg);
+		return;
+	}
+	/*
+	 * One statement cannot write a key twice: the batch goes before the
+	 * second. And a key in a batch in flight waits for that batch, so
+	 * that the later record is written later.
+	 */
+	if (batch_has_key(x->b, t, &key))
+		flush(x);
+	if ((held = load_holding(&x->s, t, &key)) != NULL && load_end(&x->s, held) != 0)
+		finish(x, EXIT_FAIL);
+	if (x->b->n == 0)
+		x->b->opened_ms = ts_mono_ms();
+	batch_add(x->b, t, &x->row, &key, l->p, l->len, l->file, l->lineno);
+	if (x->b->n >= x->batch_max)
+		flush(x);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct run run;
+	struct run *x = &run;
+	struct sigaction sa;
+	struct ndjson_line l;
+	const char *dsn = NULL;
+	int ch, init = 0, rc;
+
+	cli_init(&x->c, "fs-sink-pg", SINKPG_USAGE);
+	x->s.table = -1;
+	x->s.retries = 10;
+	x->s.retry_max_ms = 30000;
+	x->batch_max = 10000;
+	x->batch_ms = 1000;
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_DSN:
+			dsn = optarg;
+			break;
+		case OPT_INIT:
+			init = 1;
+			break;
+		case OPT_TABLE:
+			if (strcmp(optarg, "positions") == 0)
+				x->s.table = TAB_POSITIONS;
+			else if (strcmp(optarg, "windows") == 0)
+				x->s.table = TAB_WINDOWS;
+			else if (strcmp(optarg, "auto") == 0)
+				x->s.table = -1;
+			else
+				fs_errx(EXIT_USAGE, "invalid table '%s': not positions, windows or auto",
+				    optarg);
+			break;
+		case OPT_BATCH:
+			x->batch_max = (int)cli_num(optarg, 1, 1000000, "batch");
+			break;
+		case OPT_BATCH_MS:
+			x->batch_ms = cli_num(optarg, 0, 86400000, "batch-ms");
+			break;
+		case OPT_RETRIES:
+			x->s.retries = (int)cli_num(optarg, 0, 1000, "retries");
+			break;
+		case OPT_RETRY_MAX:
+			x->s.retry_max_ms = cli_duration(optarg, "retry-max");
+			if (x->s.retry_max_ms > 3600000)
+				fs_errx(EXIT_USAGE, "invalid retry-max '%s': above 1h", optarg);
+			break;
+		default:
+			if (!cli_option(&x->c, ch, optarg))
+				cli_usage(&x->c);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	/* Our own handler counts the signals; it does what cli's does besides. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (dsn != NULL && x->c.verbose >= 0) {
+		PQconninfoOption *o, *opts = PQconninfoParse(dsn, NULL);
+
+		for (o = opts; o != NULL && o->keyword != NULL; o++)
+			if (strcmp(o->keyword, "password") == 0 && o->val != NULL)
+				fs_warnx("a password in --dsn can be seen by other users of this"
+				    " machine: use PGPASSWORD, a password file or FS_PG_DSN");
+		PQconninfoFree(opts);
+	}
+	if (dsn == NULL)
+		dsn = getenv("FS_PG_DSN");
+	x->s.dsn = dsn != NULL ? dsn : "";
+	x->s.verbose = x->c.verbose;
+	conn_secrets(x->s.dsn);
+	schema_prepare();
+
+	if (reject_open(&x->rj, "fs-sink-pg", x->c.reject, x->c.verbose < 0) != 0)
+		return EXIT_FAIL;
+	stats_init(&x->st, "fs-sink-pg", &x->c);
+	x->s.st = &x->st;
+	x->s.rj = &x->rj;
+	x->s.batches = stats_counter(&x->st, "batches");
+	x->s.retries_n = stats_counter(&x->st, "retries");
+	x->s.bisects = stats_counter(&x->st, "bisects");
+	x->s.rows_tab[TAB_POSITIONS] = stats_counter(&x->st, "positions");
+	x->s.rows_tab[TAB_WINDOWS] = stats_counter(&x->st, "windows");
+	x->s.changed = stats_counter(&x->st, "changed");
+	for (ch = 0; ch <= LANES; ch++)
+		batch_init(&x->batch[ch]);
+	x->b = &x->batch[0];
+	row_init(&x->rm);
+	event_init(&x->ev);
+
+	if (conn_open(&x->s, !init) != 0)
+		finish(x, EXIT_FAIL);
+	if (init) {
+		if (schema_init(x->s.conn) != 0)
+			finish(x, EXIT_FAIL);
+		if (argc == 0)
+			finish(x, EXIT_OK);
+	}
+	/* The connection is the first lane's; the second connects when it is first needed. */
+	x->s.lane[0].conn = x->s.conn;
+	x->s.conn = NULL;
+
+	x->r = ndjson_open(argv, argc, x->c.max_line, 0);
+	ndjson_set_idle(x->r, idle, x);
+	stats_reader(&x->st, x->r);
+	while (!cli_stop) {
+		wait_input(x);
+		if (cli_stop)
+			break;
+		if ((rc = ndjson_read(x->r, &l)) == 0)
+			break;
+		if (rc < 0 || ndjson_blank(&l))
+			continue;	/* interrupted: the loop looks at cli_stop */
+		x->st.in++;
+		line(x, &l);
+		stats_tick_inline(&x->st);
+	}
+	flush(x);
+	settle(x);
+	finish(x, ndjson_errors(x->r) > 0 ? EXIT_FAIL : EXIT_OK);
+}
