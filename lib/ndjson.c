@@ -13,6 +13,7 @@
 #include "ndjson.h"
 
 #define CHUNK (64 * 1024)
+#define NDJSON_POLL_MS 100	/* how soon a stop signal is seen while input is quiet */
 
 struct ndjson_reader {
 	char **files;
@@ -235,11 +236,29 @@ ndjson_read(struct ndjson_reader *r, struct ndjson_line *l)
 			r->cap *= 2;
 			r->buf = xrealloc(r->buf, r->cap);
 		}
-		if (r->idle != NULL && !r->is_reg) {
+		if (!r->is_reg) {
 			struct pollfd pfd = { r->fd, POLLIN, 0 };
+			int ready;
 
-			if (poll(&pfd, 1, 0) == 0)
-				r->idle(r->idle_arg);
+			/*
+			 * Wait for input in short polls rather than in read(2):
+			 * a stop signal that lands just before a blocking read
+			 * would otherwise go unseen until more input came. The
+			 * idle hook runs before each poll (flush, progress).
+			 */
+			while ((ready = poll(&pfd, 1, 0)) == 0) {
+				if (cli_stop)
+					return -1;
+				if (r->idle != NULL)
+					r->idle(r->idle_arg);
+				if (cli_stop)
+					return -1;
+				if ((ready = poll(&pfd, 1, NDJSON_POLL_MS)) != 0)
+					break;
+			}
+			/* Any signal (SIGHUP too) returns to the caller, as read(2) would. */
+			if (ready < 0 && errno == EINTR)
+				return -1;
 		}
 		n = read(r->fd, r->buf + r->end, r->cap - r->end);
 		if (n < 0) {

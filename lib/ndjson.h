@@ -11,7 +11,9 @@
  * Before a read that would block (a pipe or terminal with no data
  * ready) the reader calls the idle hook, which programs use to flush
  * their output: a quiet pipe then sees each record at once, and a busy
- * one is fully buffered.
+ * one is fully buffered. While input stays quiet the hook runs again
+ * every 100 ms, and a SIGINT or SIGTERM (cli_stop) makes ndjson_read
+ * return -1 within that time.
  */
 #ifndef FS_NDJSON_H
 #define FS_NDJSON_H
