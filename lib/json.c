@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -166,4 +167,56 @@ utf8_check(const char *s, size_t n)
 		i += need + 1;
 	}
 	return -1;
+}
+
+/*
+ * json_number converts JSON number text. Plain decimals of up to 15
+ * significant digits take Clinger's fast path (an exact integer divided
+ * or multiplied by an exact power of ten is correctly rounded); the
+ * rest go to strtod.
+ */
+double
+json_number(const char *s, size_t len)
+{
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+	    1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+	    1e20, 1e21, 1e22 };
+	uint64_t m = 0;
+	size_t i = 0;
+	int neg = 0, digits = 0, frac = 0, dot = 0;
+	char tmp[64];
+
+	if (i < len && s[i] == '-')
+		neg = 1, i++;
+	for (; i < len; i++) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			if (m != 0 || s[i] != '0')
+				digits++;
+			m = m * 10 + (uint64_t)(s[i] - '0');
+			frac += dot;
+			if (digits > 15)
+				break;
+		} else if (s[i] == '.' && !dot)
+			dot = 1;
+		else
+			break;
+	}
+	if (i == len && frac <= 22) {
+		double v = (double)m / p10[frac];
+
+		return neg ? -v : v;
+	}
+	if (len < sizeof tmp) {
+		memcpy(tmp, s, len);
+		tmp[len] = '\0';
+		return strtod(tmp, NULL);
+	} else {
+		struct buf b = BUF_INIT;
+		double v;
+
+		buf_add(&b, s, len);
+		v = strtod(buf_cstr(&b), NULL);
+		buf_free(&b);
+		return v;
+	}
 }

@@ -35,6 +35,35 @@ static inline void json_null(struct buf *b) { buf_add(b, "null", 4); }
 static inline void json_bool(struct buf *b, int v) { if (v) buf_add(b, "true", 4); else buf_add(b, "false", 5); }
 
 /*
+ * json_number converts the text of a JSON number, s[0..n), to the
+ * double strtod(3) gives, faster for plain decimals (see json.c).
+ */
+double json_number(const char *s, size_t n);
+
+/* json_hexdigit is the value of a hexadecimal digit, or -1. */
+static inline int
+json_hexdigit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* json_hex4 is the value of the 4 hexadecimal digits at p (a \u escape), or -1. */
+static inline int
+json_hex4(const char *p)
+{
+	int a = json_hexdigit((unsigned char)p[0]), b = json_hexdigit((unsigned char)p[1]);
+	int c = json_hexdigit((unsigned char)p[2]), d = json_hexdigit((unsigned char)p[3]);
+
+	return (a | b | c | d) < 0 ? -1 : a << 12 | b << 8 | c << 4 | d;
+}
+
+/*
  * utf8_check returns the offset of the first byte in p[0..n) that is not
  * part of valid UTF-8 (overlong forms, surrogates and code points past
  * U+10FFFF are invalid), or -1 when all of it is valid. A NUL byte is

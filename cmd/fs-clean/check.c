@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clean.h"
+#include "json.h"
 #include "ts.h"
 
 #define CODES_FOR(f) \
@@ -113,18 +114,6 @@ fail(const char **code, const char *c, char *msg, size_t msgsz, const char *fmt,
 	return -1;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Duplicate keys make a record ambiguous (readers disagree on which
  * value counts), so a key fs-clean reads or writes may appear only
@@ -178,7 +167,7 @@ check_icao(struct event *ev, struct rec *r, const char **code, char *msg, size_t
 		return fail(code, "type.icao24", msg, msgsz,
 		    "icao24 must be a string, not %s", type_name(v->type));
 	for (i = 0; i < 6 && (size_t)i < v->len; i++) {
-		if ((h = hexval((unsigned char)v->s[i])) < 0)
+		if ((h = json_hexdigit((unsigned char)v->s[i])) < 0)
 			break;
 		a = a << 4 | (uint32_t)h;
 		upper |= v->s[i] >= 'A' && v->s[i] <= 'F';

@@ -290,18 +290,6 @@ encoding(const char *p, size_t n, const char **code, char *msg, size_t msgsz)
 	}
 }
 
-static int
-hex4(const char *p)
-{
-	int i, v = 0, c;
-
-	for (i = 0; i < 4; i++) {
-		c = (unsigned char)p[i];
-		v = v << 4 | (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-	}
-	return v;
-}
-
 /*
  * lone_surrogate returns the offset of a \uD800-\uDFFF escape that is
  * not half of a surrogate pair, or -1. JSON's grammar lets one through
@@ -323,9 +311,9 @@ lone_surrogate(const char *p, size_t n)
 			i++;
 			continue;
 		}
-		c = hex4(p + i + 2);
+		c = json_hex4(p + i + 2);
 		if (c >= 0xd800 && c <= 0xdbff && i + 12 <= n && p[i + 6] == '\\' &&
-		    p[i + 7] == 'u' && hex4(p + i + 8) >= 0xdc00 && hex4(p + i + 8) <= 0xdfff)
+		    p[i + 7] == 'u' && json_hex4(p + i + 8) >= 0xdc00 && json_hex4(p + i + 8) <= 0xdfff)
 			i += 11;
 		else if (c >= 0xd800 && c <= 0xdfff)
 			return (long)i;

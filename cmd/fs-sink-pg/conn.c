@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "json.h"
 #include "sinkpg.h"
 #include "ts.h"
 
@@ -54,8 +55,8 @@ secret_add_uri(const char *p, size_t n)
 
 	secret_add(p, n);
 	for (i = 0; i < n; i++) {
-		if (p[i] == '%' && i + 2 < n && hexdigit(p[i + 1]) >= 0 && hexdigit(p[i + 2]) >= 0) {
-			d[k++] = (char)(hexdigit(p[i + 1]) * 16 + hexdigit(p[i + 2]));
+		if (p[i] == '%' && i + 2 < n && json_hexdigit(p[i + 1]) >= 0 && json_hexdigit(p[i + 2]) >= 0) {
+			d[k++] = (char)(json_hexdigit(p[i + 1]) * 16 + json_hexdigit(p[i + 2]));
 			i += 2;
 		} else
 			d[k++] = p[i];

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "sinkpg.h"
 #include "ts.h"
 
@@ -125,62 +126,6 @@ type_name(char c)
 	}
 }
 
-/*
- * number decodes JSON number text. Plain decimals of up to 15
- * significant digits are exact as an integer divided by a power of ten
- * (both exact doubles, so the quotient is correctly rounded); the rest
- * go to strtod.
- */
-static double
-number(const char *s, size_t n)
-{
-	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-	    1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
-	uint64_t m = 0;
-	size_t i = 0;
-	int neg = 0, digits = 0, frac = 0, dot = 0;
-	char tmp[64];
-
-	if (i < n && s[i] == '-')
-		neg = 1, i++;
-	for (; i < n && digits <= 15; i++) {
-		if (s[i] >= '0' && s[i] <= '9') {
-			if (m != 0 || s[i] != '0')
-				digits++;
-			m = m * 10 + (uint64_t)(s[i] - '0');
-			frac += dot;
-		} else if (s[i] == '.' && !dot)
-			dot = 1;
-		else
-			break;
-	}
-	if (i == n && digits <= 15 && frac <= 22) {
-		double v = (double)m / p10[frac];
-
-		return neg ? -v : v;
-	}
-	if (n >= sizeof tmp) {
-		char *big = xmalloc(n + 1);
-		double v;
-
-		memcpy(big, s, n);
-		big[n] = '\0';
-		v = strtod(big, NULL);
-		free(big);
-		return v;
-	}
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	return strtod(tmp, NULL);
-}
-
-/* hexval is the value of the 4 hexadecimal digits at p (valid JSON: the parser saw them). */
-static int
-hexval(const char *p)
-{
-	return hexdigit(p[0]) << 12 | hexdigit(p[1]) << 8 | hexdigit(p[2]) << 4 | hexdigit(p[3]);
-}
-
 static void
 utf8(struct buf *b, unsigned cp)
 {
@@ -234,14 +179,14 @@ jstr(struct buf *b, const char *s, size_t n)
 		case 'r': buf_addc(b, '\r'); break;
 		case 't': buf_addc(b, '\t'); break;
 		case 'u':
-			cp = (unsigned)hexval(p);
+			cp = (unsigned)json_hex4(p);
 			p += 4;
 			if (cp >= 0xdc00 && cp <= 0xdfff)
 				return -1;
 			if (cp >= 0xd800 && cp <= 0xdbff) {
 				if (e - p < 6 || p[0] != '\\' || p[1] != 'u')
 					return -1;
-				lo = (unsigned)hexval(p + 2);
+				lo = (unsigned)json_hex4(p + 2);
 				if (lo < 0xdc00 || lo > 0xdfff)
 					return -1;
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
@@ -322,7 +267,7 @@ integer(const char *s, size_t n, int64_t lo, int64_t hi, int64_t *v, const char 
 		*v = s[0] == '-' ? -m : m;
 	} else {
 		/* 5.0 and 1e3 are whole numbers too. */
-		d = number(s, n);
+		d = json_number(s, n);
 		if (d != floor(d) || !isfinite(d)) {
 			fe->kind = "type";
 			snprintf(fe->msg, sizeof fe->msg, "%s %.*s is not a whole number", name,
@@ -455,7 +400,7 @@ field(struct rowmaker *rm, struct buf *out, const struct column *c, const char *
 				return -1;
 			}
 		} else if (s[0] != '{' && s[0] != '[' && s[0] != 't' && s[0] != 'f') {
-			if (ts_from_number(number(s, n), ms) != 0) {
+			if (ts_from_number(json_number(s, n), ms) != 0) {
 				fe->kind = "range";
 				snprintf(fe->msg, sizeof fe->msg, "%s %.*s is not an epoch time in"
 				    " years 1 to 9999", c->name, (int)(n > 40 ? 40 : n), s);
@@ -469,7 +414,7 @@ field(struct rowmaker *rm, struct buf *out, const struct column *c, const char *
 	case CK_F8:
 		if (s[0] == '"' || s[0] == '{' || s[0] == '[' || s[0] == 't' || s[0] == 'f')
 			break;
-		d = number(s, n);
+		d = json_number(s, n);
 		if (!isfinite(d)) {
 			fe->kind = "range";
 			snprintf(fe->msg, sizeof fe->msg, "%s %.*s is too large for a double",

@@ -41,18 +41,6 @@ fnv1a(const char *p, size_t n)
 	return h;
 }
 
-/* hexdigit: the value of a hexadecimal digit, or -1. */
-static inline int
-hexdigit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* The kinds of column: how a JSON value becomes a binary COPY field. */
 enum colkind {
