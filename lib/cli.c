@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "kafka.h"
 #include "ndjson.h"
 #include "ts.h"
 
@@ -120,6 +121,7 @@ cli_option(struct cli *c, int ch, const char *arg)
 		return 1;
 	case 'v':
 		c->verbose = c->verbose < 0 ? 1 : c->verbose + 1;
+		kafka_conf.verbose = c->verbose;
 		return 1;
 	case OPT_STATS:
 		c->stats = 1;
@@ -131,6 +133,35 @@ cli_option(struct cli *c, int ch, const char *arg)
 	case OPT_REJECT:
 		c->reject = arg;
 		return 1;
+	case OPT_FROM:
+		if (kafka_uri(arg) == NULL || *kafka_uri(arg) == '\0')
+			fs_errx(EXIT_USAGE, "invalid from '%s': not kafka:TOPIC (name files as arguments)", arg);
+		kafka_conf.from = arg;
+		return 1;
+	case OPT_TO:
+		if (kafka_uri(arg) == NULL || *kafka_uri(arg) == '\0')
+			fs_errx(EXIT_USAGE, "invalid to '%s': not kafka:TOPIC (stdout is the default)", arg);
+		kafka_conf.to = arg;
+		return 1;
+	case OPT_OFFSET:
+		if (strcmp(arg, "beginning") != 0 && strcmp(arg, "end") != 0 &&
+		    strcmp(arg, "stored") != 0)
+			fs_errx(EXIT_USAGE, "invalid offset '%s': not beginning, end or stored", arg);
+		kafka_conf.offset = arg;
+		return 1;
+	case 'b':
+		kafka_conf.brokers = arg;
+		return 1;
+	case 'G':
+		kafka_conf.group = arg;
+		return 1;
+	case 'X':
+		if (kafka_option(arg) != 0)
+			exit(EXIT_USAGE);
+		return 1;
+	case 'e':
+		kafka_conf.exit_at_end = 1;
+		return 1;
 	case OPT_MAX_LINE:
 		c->max_line = cli_size(arg, "max-line");
 		if (c->max_line < 16)
@@ -141,6 +172,13 @@ cli_option(struct cli *c, int ch, const char *arg)
 		cli_usage(c);
 	}
 	return 0;
+}
+
+void
+cli_no_input(const char *what)
+{
+	if (kafka_conf.from != NULL)
+		fs_errx(EXIT_USAGE, "%s reads no records: --from does not apply", what);
 }
 
 long long

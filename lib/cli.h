@@ -46,15 +46,23 @@ enum {
 	OPT_REJECT,
 	OPT_MAX_LINE,
 	OPT_HELP,
+	OPT_FROM,
+	OPT_TO,
+	OPT_OFFSET,
 	OPT_PROGRAM = 0x200,	/* programs number their own from here */
 };
 
-#define CLI_SHORTOPTS "hqvV"
+/* -b BROKERS, -G GROUP, -X prop=value and -e are Kafka's, as in kcat (kafka.h). */
+#define CLI_SHORTOPTS "hqvVb:G:X:e"
 #define CLI_LONGOPTS \
 	{ "stats", optional_argument, NULL, OPT_STATS }, \
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE }, \
 	{ "reject", required_argument, NULL, OPT_REJECT }, \
 	{ "max-line", required_argument, NULL, OPT_MAX_LINE }, \
+	{ "from", required_argument, NULL, OPT_FROM }, \
+	{ "to", required_argument, NULL, OPT_TO }, \
+	{ "offset", required_argument, NULL, OPT_OFFSET }, \
+	{ "exit-at-end", no_argument, NULL, 'e' }, \
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "verbose", no_argument, NULL, 'v' }, \
@@ -69,6 +77,9 @@ void cli_init(struct cli *c, const char *name, const char *usage);
  * not. Programs call it from the default case of their switch.
  */
 int cli_option(struct cli *c, int ch, const char *arg);
+
+/* cli_no_input exits 2 when --from was given to a program (or source) that reads no records. */
+void cli_no_input(const char *what);
 
 /* cli_usage prints "usage: SYNOPSIS" to stderr and exits 2. */
 void cli_usage(const struct cli *c) __attribute__((noreturn));

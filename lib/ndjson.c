@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "json.h"
+#include "kafka.h"
 #include "ndjson.h"
 
 #define CHUNK (64 * 1024)
@@ -35,6 +36,7 @@ struct ndjson_reader {
 	void *idle_arg;
 	uint64_t bytes, total;
 	int total_known;
+	struct kafka_in *k;	/* --from kafka:...: everything else is unused */
 };
 
 static char *stdin_name[] = { "-" };
@@ -43,7 +45,16 @@ struct ndjson_reader *
 ndjson_open(char **files, int nfiles, size_t max_line, int check)
 {
 	struct ndjson_reader *r = xcalloc(1, sizeof *r);
+	const char *topics = kafka_uri(kafka_conf.from);
 
+	if (topics != NULL) {
+		if (nfiles > 0)
+			fs_errx(EXIT_USAGE, "cannot read files and --from together");
+		if ((r->k = kafka_in_open(topics, max_line, check)) == NULL)
+			exit(EXIT_FAIL);
+		r->fd = -1;
+		return r;
+	}
 	if (nfiles == 0) {
 		files = stdin_name;
 		nfiles = 1;
@@ -68,7 +79,13 @@ ndjson_set_idle(struct ndjson_reader *r, void (*fn)(void *), void *arg)
 int
 ndjson_errors(const struct ndjson_reader *r)
 {
-	return r->errors;
+	return r->errors + kafka_in_errors(r->k);
+}
+
+int64_t
+ndjson_lag(const struct ndjson_reader *r)
+{
+	return r->k != NULL ? kafka_in_lag(r->k) : -1;
 }
 
 void
@@ -134,8 +151,8 @@ open_next(struct ndjson_reader *r)
 	return 0;
 }
 
-static void
-check_line(struct ndjson_line *l)
+void
+ndjson_check_line(struct ndjson_line *l)
 {
 	const unsigned char *p = (const unsigned char *)l->p;
 	size_t i;
@@ -175,11 +192,11 @@ make_line(struct ndjson_reader *r, struct ndjson_line *l, const char *p,
 		l->flags |= NDJSON_CRLF;
 	}
 	if (r->check)
-		check_line(l);
+		ndjson_check_line(l);
 }
 
-int
-ndjson_read(struct ndjson_reader *r, struct ndjson_line *l)
+static int
+read_file_line(struct ndjson_reader *r, struct ndjson_line *l)
 {
 	char *nl;
 	ssize_t n;
@@ -302,10 +319,20 @@ ndjson_read(struct ndjson_reader *r, struct ndjson_line *l)
 }
 
 int
+ndjson_read(struct ndjson_reader *r, struct ndjson_line *l)
+{
+	if (r->k != NULL)
+		return kafka_in_read(r->k, l, r->idle, r->idle_arg);
+	return read_file_line(r, l);
+}
+
+int
 ndjson_wait_input(struct ndjson_reader *r, int ms)
 {
 	struct pollfd pfd;
 
+	if (r->k != NULL)
+		return 1;
 	if (r->start < r->end || r->is_reg || r->fd < 0)
 		return 1;
 	pfd.fd = r->fd;
@@ -319,10 +346,53 @@ ndjson_close(struct ndjson_reader *r)
 {
 	if (r == NULL)
 		return;
+	kafka_in_close(r->k);
 	close_file(r);
 	buf_free(&r->longbuf);
 	free(r->buf);
 	free(r);
+}
+
+/* The open writers, so that a Kafka input can have them all deliver (ndjson_flush_all). */
+#define MAX_WRITERS 32
+static struct ndjson_writer *writers[MAX_WRITERS];
+
+static void
+enlist(struct ndjson_writer *w)
+{
+	int i;
+
+	for (i = 0; i < MAX_WRITERS; i++)
+		if (writers[i] == NULL || writers[i] == w) {
+			writers[i] = w;
+			return;
+		}
+	fs_errx(EXIT_FAIL, "too many open outputs");
+}
+
+static void
+delist(struct ndjson_writer *w)
+{
+	int i;
+
+	for (i = 0; i < MAX_WRITERS; i++)
+		if (writers[i] == w)
+			writers[i] = NULL;
+}
+
+int
+ndjson_flush_all(void)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < MAX_WRITERS; i++)
+		if (writers[i] != NULL) {
+			if (writers[i]->k != NULL && kafka_out_flush(writers[i]->k) != 0)
+				rc = -1;
+			if (ndjson_flush(writers[i]) != 0)
+				rc = -1;
+		}
+	return rc;
 }
 
 void
@@ -333,6 +403,31 @@ ndjson_writer_init(struct ndjson_writer *w, int fd, const char *name)
 	w->name = name;
 	w->cap = CHUNK;
 	w->buf = xmalloc(w->cap);
+	enlist(w);
+}
+
+/* kafka_writer makes w write to a topic; -1 (message printed) on failure. */
+static int
+kafka_writer(struct ndjson_writer *w, const char *name, const char *topic, const char *keyfield)
+{
+	memset(w, 0, sizeof *w);
+	w->fd = -1;
+	w->name = name;
+	if ((w->k = kafka_out_open(topic, keyfield)) == NULL)
+		return -1;
+	enlist(w);
+	return 0;
+}
+
+int
+ndjson_writer_stdout(struct ndjson_writer *w, const char *keyfield)
+{
+	const char *topic = kafka_uri(kafka_conf.to);
+
+	if (topic != NULL)
+		return kafka_writer(w, kafka_conf.to, topic, keyfield);
+	ndjson_writer_init(w, 1, "stdout");
+	return 0;
 }
 
 int
@@ -344,6 +439,8 @@ ndjson_writer_open(struct ndjson_writer *w, const char *path, int append)
 		ndjson_writer_init(w, 1, "stdout");
 		return 0;
 	}
+	if (kafka_uri(path) != NULL)
+		return kafka_writer(w, path, kafka_uri(path), NULL);
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0666);
 	if (fd < 0) {
 		fs_warn("cannot open '%s'", path);
@@ -377,25 +474,75 @@ write_all(struct ndjson_writer *w, const char *p, size_t n)
 	return 0;
 }
 
+/* release_held: what was written is delivered; give back the input's holds on it. */
+static void
+release_held(struct ndjson_writer *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nheld; i++)
+		kafka_release(w->held[i]);
+	w->nheld = 0;
+}
+
 int
 ndjson_flush(struct ndjson_writer *w)
 {
 	int rc;
 
+	if (w->k != NULL) {
+		/* Serve delivery reports; waiting for them all is ndjson_flush_all's. */
+		kafka_poll();
+		return w->failed ? -1 : 0;
+	}
 	if (w->len == 0)
 		return w->failed ? -1 : 0;
 	rc = write_all(w, w->buf, w->len);
 	w->len = 0;
+	if (rc == 0)
+		release_held(w);
 	return rc;
+}
+
+static void
+hold(struct ndjson_writer *w, kafka_tok t)
+{
+	if ((t = kafka_hold(t)) == 0)
+		return;
+	if (w->nheld == w->capheld) {
+		w->capheld = w->capheld ? w->capheld * 2 : 256;
+		w->held = realloc(w->held, w->capheld * sizeof w->held[0]);
+		if (w->held == NULL)
+			fs_err(EXIT_FAIL, "out of memory");
+	}
+	w->held[w->nheld++] = t;
 }
 
 int
 ndjson_write(struct ndjson_writer *w, const char *p, size_t n)
 {
+	kafka_tok t = kafka_current();
+
+	return ndjson_write_held(w, p, n, &t, t != 0);
+}
+
+int
+ndjson_write_held(struct ndjson_writer *w, const char *p, size_t n,
+    const uint64_t *toks, size_t ntoks)
+{
 	int nl = n == 0 || p[n - 1] != '\n';
+	size_t i;
 
 	if (w->failed)
 		return -1;
+	if (w->k != NULL) {
+		if (kafka_out_write(w->k, p, n, toks, ntoks) != 0) {
+			w->failed = 1;
+			return -1;
+		}
+		w->records++;
+		return 0;
+	}
 	if (w->cap - w->len < n + 1 && ndjson_flush(w) != 0)
 		return -1;
 	if (n + 1 > w->cap) {	/* bigger than the buffer: straight through */
@@ -406,6 +553,8 @@ ndjson_write(struct ndjson_writer *w, const char *p, size_t n)
 		w->len += n;
 		if (nl)
 			w->buf[w->len++] = '\n';
+		for (i = 0; i < ntoks; i++)
+			hold(w, toks[i]);
 	}
 	w->records++;
 	return 0;
@@ -416,10 +565,20 @@ ndjson_writer_close(struct ndjson_writer *w)
 {
 	int rc = ndjson_flush(w);
 
+	delist(w);
+	if (w->k != NULL) {
+		if (kafka_out_close(w->k) != 0)
+			rc = -1;
+		w->k = NULL;
+		return rc;
+	}
 	if (w->owned && close(w->fd) != 0 && rc == 0) {
 		fs_warn("cannot close '%s'", w->name);
 		rc = -1;
 	}
+	/* Holds left after a failed flush stay taken: those records were not delivered. */
+	free(w->held);
+	w->held = NULL;
 	free(w->buf);
 	w->buf = NULL;
 	w->cap = w->len = 0;

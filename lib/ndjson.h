@@ -58,7 +58,9 @@ ndjson_blank(const struct ndjson_line *l)
 
 /*
  * ndjson_open prepares to read files[0..nfiles) in order; nfiles 0
- * means stdin. Nothing is opened until the first read. max_line 0 means
+ * means stdin. With --from kafka:TOPIC (kafka_conf.from) it reads the
+ * topic instead: files must be none (else exit 2), and a broker that
+ * cannot be reached exits 1. Nothing is opened until the first read. max_line 0 means
  * the default. check 0 skips the NUL and UTF-8 scan (for programs that
  * pass bytes through untouched).
  */
@@ -75,8 +77,14 @@ int ndjson_read(struct ndjson_reader *r, struct ndjson_line *line);
 
 void ndjson_set_idle(struct ndjson_reader *r, void (*fn)(void *), void *arg);
 
-/* ndjson_errors counts files that could not be opened or read. */
+/* ndjson_errors counts files that could not be opened or read (and Kafka input failures). */
 int ndjson_errors(const struct ndjson_reader *r);
+
+/* ndjson_lag is the consumer lag of a Kafka input, -1 for files. */
+int64_t ndjson_lag(const struct ndjson_reader *r);
+
+/* ndjson_check_line sets HAS_NUL and BAD_UTF8 (and bad_offset) for a line. */
+void ndjson_check_line(struct ndjson_line *l);
 
 /*
  * ndjson_progress reports bytes read so far and the total size of the
@@ -95,24 +103,50 @@ void ndjson_close(struct ndjson_reader *r);
  * write is checked: after a failure the writer keeps failing and
  * ndjson_writer_failed() is true, and the program must exit 1.
  */
+struct kafka_out;
+
 struct ndjson_writer {
-	int fd;
+	int fd;			/* -1 for a Kafka topic */
 	int owned;		/* close fd on ndjson_writer_close */
 	int failed;
 	const char *name;
 	char *buf;
 	size_t len, cap;
 	uint64_t records;
+	struct kafka_out *k;	/* writing to a topic (kafka.h) */
+	uint64_t *held;		/* Kafka input tokens of what is buffered */
+	size_t nheld, capheld;
 };
 
 /* ndjson_writer_init writes to fd; name is used in messages. */
 void ndjson_writer_init(struct ndjson_writer *w, int fd, const char *name);
 
-/* ndjson_writer_open opens path for writing (truncating; "-" is stdout). -1 and a message on failure. */
+/*
+ * ndjson_writer_stdout writes to stdout, or to the topic of --to
+ * kafka:TOPIC, keyed by the string field keyfield ("icao24"; NULL for
+ * no key). -1 (message printed) on failure.
+ */
+int ndjson_writer_stdout(struct ndjson_writer *w, const char *keyfield);
+
+/*
+ * ndjson_writer_open opens path for writing (truncating; "-" is stdout;
+ * "kafka:TOPIC" a topic, unkeyed). -1 and a message on failure.
+ */
 int ndjson_writer_open(struct ndjson_writer *w, const char *path, int append);
 
-/* ndjson_write adds one record; "\n" is added when p lacks it. -1 after a write error. */
+/*
+ * ndjson_write adds one record; "\n" is added when p lacks it. -1 after
+ * a write error. With Kafka input the record holds the message being
+ * processed (kafka_current) until it is delivered; ndjson_write_held
+ * names the tokens the record holds instead (a window holds all of its
+ * events).
+ */
 int ndjson_write(struct ndjson_writer *w, const char *p, size_t n);
+int ndjson_write_held(struct ndjson_writer *w, const char *p, size_t n,
+    const uint64_t *toks, size_t ntoks);
+
+/* ndjson_flush_all flushes every open writer and waits for Kafka deliveries. -1 if any failed. */
+int ndjson_flush_all(void);
 
 /* ndjson_flush writes out what is buffered. -1 (message printed once) on error. */
 int ndjson_flush(struct ndjson_writer *w);

@@ -18,6 +18,7 @@ stats_init(struct stats *s, const char *tool, const struct cli *c)
 	s->tool = tool;
 	s->cli = c;
 	s->start_ms = s->last_ms = ts_mono_ms();
+	s->lag = -1;
 }
 
 uint64_t *
@@ -62,6 +63,10 @@ line(struct stats *s, struct buf *b, int final, int64_t now)
 #undef NUM
 	buf_add(b, ",\"rate\":", 8);
 	json_fixed(b, el > 0 ? (double)(s->in > s->out ? s->in : s->out) / el : 0, 1);
+	if (s->lag >= 0) {
+		buf_add(b, ",\"consumer_lag\":", 16);
+		json_uint(b, (uint64_t)s->lag);
+	}
 	for (i = 0; i < s->nextra; i++) {
 		buf_addc(b, ',');
 		json_key(b, s->extra[i].name);
@@ -123,6 +128,9 @@ write_metrics(struct stats *s)
 	for (i = 0; i < s->nextra; i++)
 		M(s->extra[i].name, s->extra[i].value);
 #undef M
+	if (s->lag >= 0)
+		buf_addf(&b, "# TYPE flightstream_consumer_lag gauge\n"
+		    "flightstream_consumer_lag{tool=\"%s\"} %lld\n", s->tool, (long long)s->lag);
 	/* Write a temporary file beside the target, then rename: readers never see half a file. */
 	buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
 	if ((f = fopen(buf_cstr(&tmp), "w")) == NULL) {
@@ -149,6 +157,9 @@ void
 stats_poll(struct stats *s)
 {
 	int64_t now = ts_mono_ms();
+
+	if (s->reader != NULL && (s->cli->stats || s->cli->metrics_file != NULL))
+		s->lag = ndjson_lag(s->reader);
 
 	if (s->cli->stats && s->cli->stats_ms > 0 && now - s->last_ms >= s->cli->stats_ms) {
 		s->last_ms = now;

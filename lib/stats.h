@@ -38,6 +38,7 @@ struct stats {
 	int progress;		/* a progress line is on the terminal */
 	struct ndjson_reader *reader;
 	struct ndjson_writer *writer;
+	int64_t lag;		/* Kafka consumer lag as last read, -1: none */
 };
 
 void stats_init(struct stats *s, const char *tool, const struct cli *c);

@@ -428,7 +428,8 @@ main(int argc, char **argv)
 
 	if (reject_open(&R.rj, "fs-clean", R.c.reject, R.c.verbose < 0) != 0)
 		return EXIT_FAIL;
-	ndjson_writer_init(&R.out, 1, "stdout");
+	if (ndjson_writer_stdout(&R.out, "icao24") != 0)
+		return EXIT_FAIL;
 	stats_init(&R.st, "fs-clean", &R.c);
 	for (i = 0; i < QF_COUNT; i++)
 		R.flag_count[i] = stats_counter(&R.st, qf_counters[i]);

@@ -54,7 +54,8 @@ live_start(struct live *lv)
 {
 	if (reject_open(&lv->rj, "fs-produce", lv->cli.reject, lv->cli.verbose < 0) != 0)
 		return -1;
-	ndjson_writer_init(&lv->out, 1, "stdout");
+	if (ndjson_writer_stdout(&lv->out, "icao24") != 0)
+		return -1;
 	stats_init(&lv->st, "fs-produce", &lv->cli);
 	stats_output(&lv->st, &lv->out);
 	lv->polls = stats_counter(&lv->st, "polls");

@@ -80,7 +80,8 @@ produce_replay(int argc, char **argv)
 
 	if (reject_open(&rj, "fs-produce", c.reject, c.verbose < 0) != 0)
 		return EXIT_FAIL;
-	ndjson_writer_init(&out, 1, "stdout");
+	if (ndjson_writer_stdout(&out, "icao24") != 0)
+		return EXIT_FAIL;
 	stats_init(&st, "fs-produce", &c);
 	stats_output(&st, &out);
 	event_init(&ev);

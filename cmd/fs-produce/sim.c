@@ -756,6 +756,7 @@ produce_sim(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	cli_no_input("fs-produce sim");
 	if (argc > 0) {
 		fs_warnx("unexpected argument '%s'", argv[0]);
 		cli_usage(&s.cli);
@@ -764,7 +765,8 @@ produce_sim(int argc, char **argv)
 		if (s.rate[i] > 0)
 			s.faults = 1;
 
-	ndjson_writer_init(&s.out, 1, "stdout");
+	if (ndjson_writer_stdout(&s.out, "icao24") != 0)
+		return EXIT_FAIL;
 	stats_init(&s.st, "fs-produce", &s.cli);
 	stats_output(&s.st, &s.out);
 	for (i = 0; i < NFAULTS; i++)

@@ -656,7 +656,8 @@ main(int argc, char **argv)
 	}
 	if (reject_open(&R.rj, "fs-score", R.c.reject, R.c.verbose < 0) != 0)
 		return EXIT_FAIL;
-	ndjson_writer_init(&R.out, 1, "stdout");
+	if (ndjson_writer_stdout(&R.out, "icao24") != 0)
+		return EXIT_FAIL;
 	stats_init(&R.st, "fs-score", &R.c);
 	stats_output(&R.st, &R.out);
 	R.anomalies = stats_counter(&R.st, "anomalies");

@@ -1,0 +1,1053 @@
+/*
+ * kafka: topics as input and output. See kafka.h for the delivery rules.
+ *
+ * The consumer keeps, per assigned partition, a ring of the messages
+ * read and not yet finished, each with a count of holds. A token names
+ * one entry: the partition's slot, the slot's generation (so a token of
+ * a revoked partition is recognised as stale) and a sequence number.
+ * When the oldest entries reach zero holds the ring moves on and the
+ * partition's offset to store becomes the next one.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "json.h"
+#include "kafka.h"
+#include "ndjson.h"
+
+struct kafka_conf kafka_conf;
+
+#define SLOT_BITS 12
+#define GEN_BITS 8
+#define SEQ_BITS (64 - SLOT_BITS - GEN_BITS)
+#define MAX_SLOTS (1 << SLOT_BITS)
+#define SEQ_MASK ((UINT64_C(1) << SEQ_BITS) - 1)
+#define GEN_MASK ((1u << GEN_BITS) - 1)
+#define STORE_EVERY 1024	/* messages between offset stores */
+#define DR_REPORT_MAX 5		/* delivery errors reported one by one */
+
+struct entry {
+	int64_t offset;
+	uint32_t holds;
+};
+
+struct slot {
+	int used;
+	unsigned gen;
+	char *topic;
+	int32_t partition;
+	rd_kafka_topic_t *rkt;	/* as last seen in a message, for a fast match */
+	struct entry *ring;
+	size_t cap, head, n;	/* circular: ring[head] is the oldest unfinished */
+	uint64_t base;		/* sequence number of ring[head] */
+	int64_t done;		/* offset to store (next to read after the finished run), -1 none */
+	int64_t stored;		/* last offset given to offsets_store */
+	int eof;
+	int revoking;
+	int seen;		/* was assigned before in this process */
+};
+
+struct kafka_in {
+	rd_kafka_t *rk;
+	char *topics;
+	size_t max_line;
+	int check;
+	rd_kafka_message_t *msg;	/* handed out, destroyed on the next read */
+	kafka_tok cur;
+	struct slot *last;
+	unsigned since_store;
+	unsigned quiet;		/* 100 ms polls with nothing */
+	int assigned;		/* partitions assigned */
+	int errors;
+	int fatal;
+	struct buf name;	/* "kafka:TOPIC" of the current message */
+	char longname[256];
+	void (*on_revoke)(void *);
+	void *on_revoke_arg;
+};
+
+static struct slot slots[MAX_SLOTS];
+static int nslots;
+static struct kafka_in *consumer;	/* one per process */
+
+const char *
+kafka_uri(const char *name)
+{
+	if (name != NULL && strncmp(name, "kafka:", 6) == 0)
+		return name + 6;
+	return NULL;
+}
+
+int
+kafka_option(const char *prop)
+{
+	const char *eq = strchr(prop, '=');
+
+	if (eq == NULL || eq == prop) {
+		fs_warnx("invalid property '%s': not name=value", prop);
+		return -1;
+	}
+	if (kafka_conf.nprops >= KAFKA_MAX_PROPS) {
+		fs_warnx("too many -X properties (at most %d)", KAFKA_MAX_PROPS);
+		return -1;
+	}
+	kafka_conf.props[kafka_conf.nprops++] = prop;
+	return 0;
+}
+
+static const char *
+brokers(void)
+{
+	const char *b = kafka_conf.brokers;
+
+	if (b == NULL || *b == '\0')
+		b = getenv("FS_KAFKA_BROKERS");
+	if (b == NULL || *b == '\0')
+		b = "localhost:9092";
+	return b;
+}
+
+static int64_t
+timeout_ms(void)
+{
+	const char *s = getenv("FS_KAFKA_TIMEOUT");
+	char *end;
+	double v;
+
+	if (s == NULL || *s == '\0')
+		return 10000;
+	v = strtod(s, &end);
+	if (*end != '\0' || !(v > 0) || v > 86400) {
+		fs_warnx("invalid FS_KAFKA_TIMEOUT '%s': not seconds; using 10", s);
+		return 10000;
+	}
+	return (int64_t)(v * 1000);
+}
+
+static int
+set(rd_kafka_conf_t *conf, const char *name, const char *value)
+{
+	char err[512];
+
+	if (rd_kafka_conf_set(conf, name, value, err, sizeof err) != RD_KAFKA_CONF_OK) {
+		fs_warnx("invalid kafka property '%s=%s': %s", name, value, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* apply_props sets the user's -X properties, which win over the defaults set before. */
+static int
+apply_props(rd_kafka_conf_t *conf)
+{
+	char name[256];
+	const char *eq;
+	int i;
+
+	for (i = 0; i < kafka_conf.nprops; i++) {
+		eq = strchr(kafka_conf.props[i], '=');
+		if ((size_t)(eq - kafka_conf.props[i]) >= sizeof name) {
+			fs_warnx("invalid property '%s': name too long", kafka_conf.props[i]);
+			return -1;
+		}
+		memcpy(name, kafka_conf.props[i], (size_t)(eq - kafka_conf.props[i]));
+		name[eq - kafka_conf.props[i]] = '\0';
+		if (set(conf, name, eq + 1) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+	/* librdkafka's own log only with -v: what matters comes back as errors. */
+	if (kafka_conf.verbose > 0 || getenv("FS_KAFKA_DEBUG") != NULL)
+		fprintf(stderr, "%s: kafka: %s: %s\n", progname, fac, buf);
+}
+
+static rd_kafka_conf_t *
+new_conf(void)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+
+	if (set(conf, "bootstrap.servers", brokers()) != 0 ||
+	    set(conf, "client.id", progname) != 0 ||
+	    set(conf, "log.connection.close", "false") != 0) {
+		rd_kafka_conf_destroy(conf);
+		return NULL;
+	}
+	rd_kafka_conf_set_log_cb(conf, log_cb);
+	return conf;
+}
+
+/* reachable waits up to FS_KAFKA_TIMEOUT for a broker to answer a metadata request. */
+static int
+reachable(rd_kafka_t *rk)
+{
+	const struct rd_kafka_metadata *md;
+	rd_kafka_resp_err_t err;
+	int64_t left = timeout_ms(), step;
+
+	for (;;) {
+		step = left < 1000 ? left : 1000;
+		err = rd_kafka_metadata(rk, 0, NULL, &md, (int)step);
+		if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			rd_kafka_metadata_destroy(md);
+			return 0;
+		}
+		left -= step;
+		if (left <= 0 || cli_stop) {
+			fs_warnx("cannot reach kafka brokers '%s': %s", brokers(), rd_kafka_err2str(err));
+			return -1;
+		}
+	}
+}
+
+/* --- tokens -------------------------------------------------------------- */
+
+static kafka_tok
+tok_make(int si, uint64_t seq)
+{
+	return ((uint64_t)si << (GEN_BITS + SEQ_BITS)) |
+	    ((uint64_t)(slots[si].gen & GEN_MASK) << SEQ_BITS) | (seq & SEQ_MASK);
+}
+
+/* tok_entry finds a live token's slot and entry; NULL when stale. */
+static struct entry *
+tok_entry(kafka_tok t, struct slot **sp)
+{
+	unsigned si = (unsigned)(t >> (GEN_BITS + SEQ_BITS));
+	unsigned gen = (unsigned)(t >> SEQ_BITS) & GEN_MASK;
+	uint64_t seq = t & SEQ_MASK, i;
+	struct slot *s;
+
+	if (t == 0 || si >= (unsigned)nslots)
+		return NULL;
+	s = &slots[si];
+	if (!s->used || (s->gen & GEN_MASK) != gen || seq < s->base)
+		return NULL;
+	i = seq - s->base;
+	if (i >= s->n)
+		return NULL;
+	*sp = s;
+	return &s->ring[(s->head + i) % s->cap];
+}
+
+kafka_tok
+kafka_current(void)
+{
+	return consumer ? consumer->cur : 0;
+}
+
+kafka_tok
+kafka_hold(kafka_tok t)
+{
+	struct slot *s;
+	struct entry *e = tok_entry(t, &s);
+
+	if (e == NULL)
+		return 0;
+	e->holds++;
+	return t;
+}
+
+void
+kafka_release(kafka_tok t)
+{
+	struct slot *s;
+	struct entry *e = tok_entry(t, &s);
+
+	if (e == NULL || e->holds == 0)
+		return;
+	if (--e->holds != 0 || e != &s->ring[s->head])
+		return;
+	while (s->n > 0 && s->ring[s->head].holds == 0) {
+		s->done = s->ring[s->head].offset + 1;
+		s->head = (s->head + 1) % s->cap;
+		s->base++;
+		s->n--;
+	}
+}
+
+int
+kafka_tok_revoked(kafka_tok t)
+{
+	struct slot *s;
+
+	return tok_entry(t, &s) != NULL && s->revoking;
+}
+
+static kafka_tok
+push(int si, int64_t offset)
+{
+	struct slot *s = &slots[si];
+	struct entry *ring;
+	size_t i;
+
+	if (s->n == s->cap) {
+		ring = xmalloc((s->cap ? s->cap * 2 : 1024) * sizeof *ring);
+		for (i = 0; i < s->n; i++)
+			ring[i] = s->ring[(s->head + i) % s->cap];
+		free(s->ring);
+		s->ring = ring;
+		s->cap = s->cap ? s->cap * 2 : 1024;
+		s->head = 0;
+	}
+	s->ring[(s->head + s->n) % s->cap] = (struct entry){ offset, 1 };
+	s->n++;
+	return tok_make(si, s->base + s->n - 1);
+}
+
+static int
+slot_find(const char *topic, int32_t partition)
+{
+	int i;
+
+	for (i = 0; i < nslots; i++)
+		if (slots[i].used && slots[i].partition == partition &&
+		    strcmp(slots[i].topic, topic) == 0)
+			return i;
+	return -1;
+}
+
+/* slot_add makes (or finds) the slot of a newly assigned partition. */
+static int
+slot_add(const char *topic, int32_t partition)
+{
+	int i = slot_find(topic, partition);
+
+	if (i >= 0)
+		return i;
+	for (i = 0; i < nslots; i++)
+		if (!slots[i].used && slots[i].partition == partition && slots[i].topic != NULL &&
+		    strcmp(slots[i].topic, topic) == 0)
+			break;		/* reuse: keeps "seen" */
+	if (i == nslots) {
+		for (i = 0; i < nslots; i++)
+			if (!slots[i].used && slots[i].topic == NULL)
+				break;
+	}
+	if (i == nslots) {
+		if (nslots == MAX_SLOTS)
+			fs_errx(EXIT_FAIL, "too many partitions assigned (at most %d)", MAX_SLOTS);
+		nslots++;
+	}
+	if (slots[i].topic == NULL) {
+		slots[i].topic = xstrdup(topic);
+		slots[i].partition = partition;
+	}
+	slots[i].used = 1;
+	slots[i].gen++;
+	slots[i].rkt = NULL;
+	slots[i].head = slots[i].n = 0;
+	slots[i].done = slots[i].stored = -1;
+	slots[i].eof = 0;
+	slots[i].revoking = 0;
+	return i;
+}
+
+static void
+slot_drop(struct slot *s)
+{
+	s->used = 0;
+	s->gen++;
+	s->n = s->head = 0;
+	s->rkt = NULL;
+	s->revoking = 0;
+}
+
+/* store hands the finished offsets of the partitions in use (or revoking only) to librdkafka. */
+static void
+store(struct kafka_in *k, int revoking_only)
+{
+	rd_kafka_topic_partition_list_t *l = NULL;
+	rd_kafka_resp_err_t err;
+	int i;
+
+	for (i = 0; i < nslots; i++) {
+		struct slot *s = &slots[i];
+
+		if (!s->used || s->done < 0 || s->done == s->stored ||
+		    (revoking_only && !s->revoking))
+			continue;
+		if (l == NULL)
+			l = rd_kafka_topic_partition_list_new(8);
+		rd_kafka_topic_partition_list_add(l, s->topic, s->partition)->offset = s->done;
+		s->stored = s->done;
+	}
+	k->since_store = 0;
+	if (l == NULL)
+		return;
+	err = rd_kafka_offsets_store(k->rk, l);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__STATE)
+		fs_warnx("cannot store offsets: %s", rd_kafka_err2str(err));
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* --- consumer ------------------------------------------------------------ */
+
+static void
+release_current(struct kafka_in *k)
+{
+	if (k->msg != NULL) {
+		rd_kafka_message_destroy(k->msg);
+		k->msg = NULL;
+	}
+	if (k->cur != 0) {
+		kafka_release(k->cur);
+		k->cur = 0;
+	}
+}
+
+static void
+revoke_parts(struct kafka_in *k, rd_kafka_topic_partition_list_t *parts)
+{
+	rd_kafka_resp_err_t err;
+	int i, si;
+
+	for (i = 0; i < parts->cnt; i++)
+		if ((si = slot_find(parts->elems[i].topic, parts->elems[i].partition)) >= 0)
+			slots[si].revoking = 1;
+	/*
+	 * Finish what was read from these partitions: the program's hook
+	 * (a sink commits), then every writer delivers what it holds.
+	 */
+	if (k->on_revoke != NULL)
+		k->on_revoke(k->on_revoke_arg);
+	ndjson_flush_all();
+	store(k, 1);
+	err = rd_kafka_commit(k->rk, NULL, 0);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+		fs_warnx("cannot commit offsets of revoked partitions: %s", rd_kafka_err2str(err));
+	for (i = 0; i < nslots; i++)
+		if (slots[i].used && slots[i].revoking) {
+			slots[i].eof = 0;
+			slot_drop(&slots[i]);
+			k->assigned--;
+		}
+	k->last = NULL;
+}
+
+static void
+rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+	struct kafka_in *k = opaque;
+	int cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+	rd_kafka_error_t *e = NULL;
+	const char *o = kafka_conf.offset;
+	int i, si;
+
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		for (i = 0; i < parts->cnt; i++) {
+			si = slot_add(parts->elems[i].topic, parts->elems[i].partition);
+			/* --offset beginning/end: where this process first reads a partition. */
+			if (o != NULL && !slots[si].seen) {
+				if (strcmp(o, "beginning") == 0)
+					parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+				else if (strcmp(o, "end") == 0)
+					parts->elems[i].offset = RD_KAFKA_OFFSET_END;
+			}
+			slots[si].seen = 1;
+			k->assigned++;
+		}
+		if (cooperative)
+			e = rd_kafka_incremental_assign(rk, parts);
+		else
+			rd_kafka_assign(rk, parts);
+		if (kafka_conf.exit_at_end && getenv("FS_KAFKA_DEBUG") != NULL)
+			fs_warnx("assigned %d partitions", parts->cnt);
+	} else {
+		revoke_parts(k, parts);
+		if (cooperative)
+			e = rd_kafka_incremental_unassign(rk, parts);
+		else
+			rd_kafka_assign(rk, NULL);
+	}
+	if (e != NULL) {
+		fs_warnx("cannot change assignment: %s", rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+	}
+}
+
+struct kafka_in *
+kafka_in_open(const char *topics, size_t max_line, int check)
+{
+	rd_kafka_topic_partition_list_t *sub;
+	rd_kafka_conf_t *conf;
+	rd_kafka_resp_err_t err;
+	struct kafka_in *k;
+	const char *group = kafka_conf.group;
+	char errstr[512], *list, *t, *save;
+
+	if (consumer != NULL)
+		fs_errx(EXIT_FAIL, "only one kafka input per program");
+	if (group == NULL || *group == '\0')
+		group = getenv("FS_KAFKA_GROUP");
+	if (group == NULL || *group == '\0')
+		group = progname;
+	if ((conf = new_conf()) == NULL)
+		return NULL;
+	if (set(conf, "group.id", group) != 0 ||
+	    set(conf, "enable.auto.offset.store", "false") != 0 ||
+	    set(conf, "enable.partition.eof", "true") != 0 ||
+	    set(conf, "auto.offset.reset", "earliest") != 0 ||
+	    apply_props(conf) != 0 ||
+	    set(conf, "enable.auto.offset.store", "false") != 0) {
+		rd_kafka_conf_destroy(conf);
+		return NULL;
+	}
+	k = xcalloc(1, sizeof *k);
+	k->max_line = max_line ? max_line : NDJSON_MAX_LINE_DEFAULT;
+	k->check = check;
+	rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+	rd_kafka_conf_set_opaque(conf, k);
+	if ((k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr)) == NULL) {
+		fs_warnx("cannot make kafka consumer: %s", errstr);
+		rd_kafka_conf_destroy(conf);
+		free(k);
+		return NULL;
+	}
+	rd_kafka_poll_set_consumer(k->rk);
+	if (reachable(k->rk) != 0) {
+		rd_kafka_destroy(k->rk);
+		free(k);
+		return NULL;
+	}
+	k->topics = xstrdup(topics);
+	sub = rd_kafka_topic_partition_list_new(4);
+	list = xstrdup(topics);
+	for (t = strtok_r(list, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save))
+		rd_kafka_topic_partition_list_add(sub, t, RD_KAFKA_PARTITION_UA);
+	free(list);
+	if (sub->cnt == 0) {
+		fs_warnx("invalid topic list '%s': empty", topics);
+		err = RD_KAFKA_RESP_ERR__INVALID_ARG;
+	} else if ((err = rd_kafka_subscribe(k->rk, sub)) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		fs_warnx("cannot subscribe to '%s': %s", topics, rd_kafka_err2str(err));
+	rd_kafka_topic_partition_list_destroy(sub);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		rd_kafka_destroy(k->rk);
+		free(k->topics);
+		free(k);
+		return NULL;
+	}
+	consumer = k;
+	return k;
+}
+
+static int
+all_at_end(const struct kafka_in *k)
+{
+	int i;
+
+	if (k->assigned == 0)
+		return 0;
+	for (i = 0; i < nslots; i++)
+		if (slots[i].used && !slots[i].eof)
+			return 0;
+	return 1;
+}
+
+/*
+ * check_end marks the partitions whose next offset is their high
+ * watermark. librdkafka says PARTITION_EOF when a fetch reaches the
+ * end, but not for a partition that starts there (a group that already
+ * read everything), which is how kcat -G -e can wait for ever. So when
+ * input is quiet, look: the position, or the committed offset when
+ * nothing was read yet, against the high watermark.
+ */
+static void
+check_end(struct kafka_in *k)
+{
+	rd_kafka_topic_partition_list_t *l;
+	int64_t lo, hi, next;
+	int i, si, committed = 0;
+
+	if (k->assigned == 0 || all_at_end(k) ||
+	    rd_kafka_assignment(k->rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return;
+	rd_kafka_position(k->rk, l);
+	for (i = 0; i < l->cnt; i++)
+		if (l->elems[i].offset < 0 && !committed) {
+			committed = 1;
+			if (rd_kafka_committed(k->rk, l, 2000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+				rd_kafka_topic_partition_list_destroy(l);
+				return;
+			}
+		}
+	for (i = 0; i < l->cnt; i++) {
+		si = slot_find(l->elems[i].topic, l->elems[i].partition);
+		if (si < 0 || slots[si].eof)
+			continue;
+		if (rd_kafka_query_watermark_offsets(k->rk, l->elems[i].topic,
+		    l->elems[i].partition, &lo, &hi, 2000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+			continue;
+		next = l->elems[i].offset;
+		if (next == RD_KAFKA_OFFSET_END || next == RD_KAFKA_OFFSET_INVALID)
+			next = kafka_conf.offset != NULL && strcmp(kafka_conf.offset, "end") == 0 ? hi : lo;
+		if (next == RD_KAFKA_OFFSET_BEGINNING)
+			next = lo;
+		if (next >= hi && slots[si].n == 0)
+			slots[si].eof = 1;
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* message_slot finds the slot of a message's partition, the last one first. */
+static int
+message_slot(struct kafka_in *k, const rd_kafka_message_t *m)
+{
+	const char *topic;
+	int si;
+
+	if (k->last != NULL && k->last->rkt == m->rkt && k->last->partition == m->partition &&
+	    k->last->used)
+		return (int)(k->last - slots);
+	topic = rd_kafka_topic_name(m->rkt);
+	if ((si = slot_find(topic, m->partition)) < 0)
+		si = slot_add(topic, m->partition);	/* not announced: track it anyway */
+	slots[si].rkt = m->rkt;
+	k->last = &slots[si];
+	return si;
+}
+
+static void
+fill_line(struct kafka_in *k, const rd_kafka_message_t *m, struct ndjson_line *l)
+{
+	const char *p = m->payload ? m->payload : "";
+	size_t n = m->payload ? m->len : 0;
+	const char *topic = rd_kafka_topic_name(m->rkt);
+
+	memset(l, 0, sizeof *l);
+	if (n > 0 && p[n - 1] == '\n') {
+		n--;
+		if (n > 0 && p[n - 1] == '\r') {
+			n--;
+			l->flags |= NDJSON_CRLF;
+		}
+	} else
+		l->flags |= NDJSON_NO_NL;
+	l->full_len = n;
+	if (n > k->max_line) {
+		n = k->max_line;
+		l->flags |= NDJSON_TOO_LONG;
+	}
+	l->p = p;
+	l->len = n;
+	l->bad_offset = -1;
+	if (k->check)
+		ndjson_check_line(l);
+	snprintf(k->longname, sizeof k->longname, "kafka:%s", topic);
+	l->file = k->longname;
+	l->lineno = (uint64_t)m->offset + 1;
+}
+
+int
+kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), void *idle_arg)
+{
+	rd_kafka_message_t *m;
+	struct slot *s;
+	int wait = 0, si;
+
+	release_current(k);
+	for (;;) {
+		if (cli_stop) {
+			store(k, 0);
+			return -1;
+		}
+		kafka_poll();
+		if (++k->since_store >= STORE_EVERY)
+			store(k, 0);
+		m = rd_kafka_consumer_poll(k->rk, wait ? 100 : 0);
+		if (m == NULL) {
+			if (kafka_conf.exit_at_end && wait && ++k->quiet % 5 == 0)
+				check_end(k);	/* every 500 ms of quiet */
+			if (kafka_conf.exit_at_end && all_at_end(k))
+				return 0;
+			/* Quiet: deliver what is held and store what is finished. */
+			if (idle != NULL)
+				idle(idle_arg);
+			kafka_poll();
+			store(k, 0);
+			wait = 1;
+			continue;
+		}
+		wait = 0;
+		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			si = message_slot(k, m);
+			slots[si].eof = 1;
+			rd_kafka_message_destroy(m);
+			if (kafka_conf.exit_at_end && all_at_end(k)) {
+				if (idle != NULL)
+					idle(idle_arg);
+				return 0;
+			}
+			continue;
+		}
+		if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			fs_warnx("kafka: %s", rd_kafka_message_errstr(m));
+			if (m->err == RD_KAFKA_RESP_ERR__FATAL ||
+			    m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+			    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
+			    m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+			    m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
+				k->errors++;
+				rd_kafka_message_destroy(m);
+				return 0;
+			}
+			rd_kafka_message_destroy(m);
+			continue;
+		}
+		si = message_slot(k, m);
+		s = &slots[si];
+		s->eof = 0;
+		k->cur = push(si, m->offset);
+		k->msg = m;
+		fill_line(k, m, l);
+		return 1;
+	}
+}
+
+int64_t
+kafka_in_lag(struct kafka_in *k)
+{
+	rd_kafka_topic_partition_list_t *l;
+	int64_t lag = 0, lo, hi;
+	int i;
+
+	if (k == NULL || rd_kafka_assignment(k->rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return -1;
+	rd_kafka_position(k->rk, l);
+	for (i = 0; i < l->cnt; i++) {
+		if (rd_kafka_get_watermark_offsets(k->rk, l->elems[i].topic, l->elems[i].partition,
+		    &lo, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0)
+			continue;
+		if (l->elems[i].offset >= 0 && hi > l->elems[i].offset)
+			lag += hi - l->elems[i].offset;
+		else if (l->elems[i].offset < 0 && hi > lo)
+			lag += hi - lo;
+	}
+	rd_kafka_topic_partition_list_destroy(l);
+	return lag;
+}
+
+int
+kafka_in_errors(const struct kafka_in *k)
+{
+	return k ? k->errors : 0;
+}
+
+void
+kafka_on_revoke(void (*fn)(void *), void *arg)
+{
+	if (consumer != NULL) {
+		consumer->on_revoke = fn;
+		consumer->on_revoke_arg = arg;
+	}
+}
+
+void
+kafka_in_close(struct kafka_in *k)
+{
+	rd_kafka_resp_err_t err;
+	int i;
+
+	if (k == NULL)
+		return;
+	release_current(k);
+	ndjson_flush_all();
+	store(k, 0);
+	err = rd_kafka_commit(k->rk, NULL, 0);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+		fs_warnx("cannot commit offsets: %s", rd_kafka_err2str(err));
+		k->errors++;
+	}
+	/* Leaving the group revokes: nothing more to do for those partitions. */
+	k->on_revoke = NULL;
+	rd_kafka_consumer_close(k->rk);
+	rd_kafka_destroy(k->rk);
+	for (i = 0; i < nslots; i++) {
+		free(slots[i].ring);
+		free(slots[i].topic);
+		memset(&slots[i], 0, sizeof slots[i]);
+	}
+	nslots = 0;
+	consumer = NULL;
+	free(k->topics);
+	free(k);
+}
+
+/* --- producer ------------------------------------------------------------ */
+
+static rd_kafka_t *producer;
+static int nproducer_users;
+
+struct kafka_out {
+	char *topic;
+	rd_kafka_topic_t *rkt;
+	char *keypat;		/* "\"icao24\"" */
+	size_t keypatlen;
+	uint64_t produced, delivered, failed;	/* failed: refused by produce() or by the broker */
+	int reported;
+};
+
+/*
+ * A message's opaque carries what it holds: one token inline (odd
+ * pointer value: the token shifted left by one, plus one), or a
+ * pointer to an array for several, as windows have.
+ */
+struct held {
+	size_t n;
+	kafka_tok t[];
+};
+
+static void
+release_opaque(void *opaque)
+{
+	uintptr_t v = (uintptr_t)opaque;
+	struct held *h;
+	size_t i;
+
+	if (v == 0)
+		return;
+	if (v & 1) {
+		kafka_release((kafka_tok)(v >> 1));
+		return;
+	}
+	h = opaque;
+	for (i = 0; i < h->n; i++)
+		kafka_release(h->t[i]);
+	free(h);
+}
+
+static void
+free_opaque(void *opaque)
+{
+	if (opaque != NULL && !((uintptr_t)opaque & 1))
+		free(opaque);
+}
+
+static void
+dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct kafka_out *o = rd_kafka_topic_opaque(m->rkt);
+
+	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		if (o != NULL)
+			o->delivered++;
+		release_opaque(m->_private);
+		return;
+	}
+	/* Not delivered: its holds stay, so no offset moves past it. */
+	free_opaque(m->_private);
+	if (o == NULL)
+		return;
+	o->failed++;
+	if (o->reported++ < DR_REPORT_MAX)
+		fs_warnx("cannot deliver to kafka:%s: %s", o->topic, rd_kafka_err2str(m->err));
+}
+
+static int
+producer_open(void)
+{
+	rd_kafka_conf_t *conf;
+	char errstr[512];
+
+	if (producer != NULL) {
+		nproducer_users++;
+		return 0;
+	}
+	if ((conf = new_conf()) == NULL)
+		return -1;
+	/*
+	 * murmur2 like the Java client, so other clients put an aircraft
+	 * in the same partition as we do.
+	 */
+	if (set(conf, "enable.idempotence", "true") != 0 ||
+	    set(conf, "partitioner", "murmur2_random") != 0 ||
+	    set(conf, "linger.ms", "5") != 0 ||
+	    apply_props(conf) != 0) {
+		rd_kafka_conf_destroy(conf);
+		return -1;
+	}
+	rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+	if ((producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)) == NULL) {
+		fs_warnx("cannot make kafka producer: %s", errstr);
+		rd_kafka_conf_destroy(conf);
+		return -1;
+	}
+	if (reachable(producer) != 0) {
+		rd_kafka_destroy(producer);
+		producer = NULL;
+		return -1;
+	}
+	nproducer_users = 1;
+	return 0;
+}
+
+struct kafka_out *
+kafka_out_open(const char *topic, const char *keyfield)
+{
+	rd_kafka_topic_conf_t *tconf;
+	struct kafka_out *o;
+
+	if (*topic == '\0' || strchr(topic, ',') != NULL) {
+		fs_warnx("invalid topic '%s': give one topic", topic);
+		return NULL;
+	}
+	if (producer_open() != 0)
+		return NULL;
+	o = xcalloc(1, sizeof *o);
+	o->topic = xstrdup(topic);
+	if (keyfield != NULL) {
+		o->keypatlen = strlen(keyfield) + 2;
+		o->keypat = xmalloc(o->keypatlen + 1);
+		snprintf(o->keypat, o->keypatlen + 1, "\"%s\"", keyfield);
+	}
+	tconf = rd_kafka_topic_conf_new();
+	rd_kafka_topic_conf_set_opaque(tconf, o);
+	if ((o->rkt = rd_kafka_topic_new(producer, topic, tconf)) == NULL) {
+		fs_warnx("cannot open kafka:%s: %s", topic, rd_kafka_err2str(rd_kafka_last_error()));
+		free(o->keypat);
+		free(o->topic);
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+/*
+ * find_key finds the value of the key field, a plain JSON string, at
+ * the top level as far as a cheap scan can tell: the first occurrence
+ * of "field" followed by a colon. Inside another string the quotes
+ * would be escaped, so a JSON line cannot fool it that way.
+ */
+static const char *
+find_key(const struct kafka_out *o, const char *p, size_t n, size_t *klen)
+{
+	const char *q = p, *end = p + n, *v, *e;
+
+	while ((q = memmem(q, (size_t)(end - q), o->keypat, o->keypatlen)) != NULL) {
+		v = q + o->keypatlen;
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		if (v < end && *v == ':') {
+			v++;
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			if (v >= end || *v != '"')
+				return NULL;
+			v++;
+			for (e = v; e < end && *e != '"' && *e != '\\'; e++)
+				;
+			if (e >= end || *e != '"')
+				return NULL;
+			*klen = (size_t)(e - v);
+			return v;
+		}
+		q = v;
+	}
+	return NULL;
+}
+
+int
+kafka_out_write(struct kafka_out *o, const char *p, size_t n,
+    const kafka_tok *toks, size_t ntoks)
+{
+	const char *key = NULL;
+	size_t klen = 0, i, live = 0;
+	rd_kafka_resp_err_t err;
+	struct held *h = NULL;
+	void *opaque = NULL;
+
+	if (n > 0 && p[n - 1] == '\n')
+		n--;
+	if (o->keypat != NULL)
+		key = find_key(o, p, n, &klen);
+	for (i = 0; i < ntoks; i++)
+		if (toks[i] != 0)
+			live++;
+	if (live == 1) {
+		for (i = 0; toks[i] == 0; i++)
+			;
+		opaque = (void *)(uintptr_t)((kafka_hold(toks[i]) << 1) | 1);
+	} else if (live > 1) {
+		h = xmalloc(sizeof *h + live * sizeof h->t[0]);
+		h->n = 0;
+		for (i = 0; i < ntoks; i++)
+			if (toks[i] != 0)
+				h->t[h->n++] = kafka_hold(toks[i]);
+		opaque = h;
+	}
+	for (;;) {
+		err = rd_kafka_producev(producer, RD_KAFKA_V_RKT(o->rkt),
+		    RD_KAFKA_V_VALUE((void *)p, n), RD_KAFKA_V_KEY((void *)key, klen),
+		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(opaque),
+		    RD_KAFKA_V_END);
+		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			break;
+		/* A full queue: wait for deliveries to make room, never drop. */
+		rd_kafka_poll(producer, 100);
+	}
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		fs_warnx("cannot produce to kafka:%s: %s", o->topic, rd_kafka_err2str(err));
+		free_opaque(opaque);
+		o->failed++;
+		return -1;
+	}
+	o->produced++;
+	if ((o->produced & 255) == 0)
+		rd_kafka_poll(producer, 0);
+	return 0;
+}
+
+void
+kafka_poll(void)
+{
+	if (producer != NULL)
+		rd_kafka_poll(producer, 0);
+}
+
+int
+kafka_out_flush(struct kafka_out *o)
+{
+	if (producer == NULL)
+		return 0;
+	while (rd_kafka_outq_len(producer) > 0)
+		rd_kafka_flush(producer, 100);
+	rd_kafka_poll(producer, 0);
+	return o->failed ? -1 : 0;
+}
+
+int
+kafka_out_close(struct kafka_out *o)
+{
+	int rc;
+
+	if (o == NULL)
+		return 0;
+	rc = kafka_out_flush(o);
+	if (o->failed > 0)
+		fs_warnx("%llu records not delivered to kafka:%s (%llu delivered)",
+		    (unsigned long long)o->failed, o->topic,
+		    (unsigned long long)o->delivered);
+	rd_kafka_topic_destroy(o->rkt);
+	free(o->keypat);
+	free(o->topic);
+	free(o);
+	if (--nproducer_users == 0) {
+		rd_kafka_flush(producer, 1000);
+		rd_kafka_destroy(producer);
+		producer = NULL;
+	}
+	return rc;
+}

@@ -1,0 +1,66 @@
+# kafka.sh: the mock Kafka cluster (kafka_mock.c, librdkafka's built-in
+# broker) for end-to-end tests, sourced after lib.sh.
+#
+#	kafka_start [-n BROKERS] TOPIC:PARTITIONS ...
+#		starts the cluster on loopback, sets BROKERS and exports
+#		FS_KAFKA_BROKERS; it is stopped when the test ends. Skips the
+#		test file when the launcher is not built; fails the test file
+#		when it does not start.
+#	kafka_cmd CMD	sends a command (topic, down, up, error; see
+#			kafka_mock.c) and waits for its answer; 0 for "ok"
+#	kcat_all TOPIC	the messages of TOPIC, one per line, read with kcat
+#			(an independent client) from the beginning to the end
+#
+# shellcheck shell=bash
+# BROKERS is set here for the scripts that source this file.
+# shellcheck disable=SC2034
+
+kafka_start() {
+	local _
+	if [ ! -x "$O/tests/kafka_mock" ]; then
+		t_skip "$(basename "$0")" "not built: $O/tests/kafka_mock"
+		t_done
+	fi
+	rm -f "$T/kafka.ctl"
+	mkfifo "$T/kafka.ctl"
+	"$O/tests/kafka_mock" "$@" <"$T/kafka.ctl" >"$T/kafka.out" 2>"$T/kafka.err" &
+	KAFKA_PID=$!
+	exec 8>"$T/kafka.ctl"
+	trap 'kafka_stop; rm -rf "$T"' EXIT
+	for _ in $(seq 200); do
+		[ -s "$T/kafka.out" ] && break
+		sleep 0.05
+	done
+	BROKERS=$(head -n 1 "$T/kafka.out")
+	KAFKA_ANSWERS=1
+	export FS_KAFKA_BROKERS=$BROKERS
+	if [ -z "$BROKERS" ]; then
+		echo "Bail out! the mock Kafka cluster did not start: $(cat "$T/kafka.err")"
+		exit 1
+	fi
+}
+
+kafka_stop() {
+	if [ -n "${KAFKA_PID-}" ]; then
+		exec 8>&-
+		kill "$KAFKA_PID" 2>/dev/null
+		wait "$KAFKA_PID" 2>/dev/null
+		KAFKA_PID=
+	fi
+}
+
+kafka_cmd() {
+	local _ want
+	KAFKA_ANSWERS=$((KAFKA_ANSWERS + 1))
+	want=$KAFKA_ANSWERS
+	echo "$*" >&8
+	for _ in $(seq 200); do
+		[ "$(wc -l <"$T/kafka.out")" -ge "$want" ] && break
+		sleep 0.05
+	done
+	[ "$(sed -n "${want}p" "$T/kafka.out")" = ok ]
+}
+
+kcat_all() {
+	kcat -b "$BROKERS" -C -t "$1" -o beginning -e -q -u 2>>"$T/kcat.err"
+}
