@@ -1,0 +1,594 @@
+/*
+ * state: the open windows of every key, the watermark, and closing
+ * windows in order.
+ *
+ * Keys live in one hash table (grouping and key text) and on a list in
+ * order of use, for eviction at --max-keys. Each key has a short list of
+ * its open windows. Tumbling and hopping windows are also filed in
+ * buckets by start time, oldest first: when the watermark passes a
+ * bucket's end, its windows are written sorted by grouping and key, and
+ * freed. Session windows are filed in a min-heap by end; a session that
+ * grew since it was filed is filed again when it comes up, so a record
+ * costs no heap operation. A window emitted early (its key evicted) or
+ * merged into another session stays filed, marked dead, and is freed
+ * when it comes up.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "window.h"
+
+struct key;
+
+struct win {
+	struct win *next;	/* the key's open windows */
+	struct key *k;		/* NULL once dead */
+	int64_t start, last;	/* last: the newest event time in it (sessions) */
+	int64_t due;		/* sessions: the end it is filed under in the heap */
+	int dead;
+	struct agg a;
+};
+
+struct key {
+	struct key *hnext;
+	struct key *lprev, *lnext;	/* most recently used first */
+	uint64_t hash;
+	struct win *wins;
+	uint64_t late;		/* late records, for the key's next window */
+	int grp;
+	size_t len;
+	char text[];
+};
+
+struct bucket {
+	int64_t start;
+	struct win **v;
+	size_t n, cap;
+};
+
+struct wstate {
+	const struct window_opts *o;
+	emit_fn emit;
+	void *arg;
+	int failed;
+	int64_t wm;
+	struct key **tab;
+	size_t tabcap;
+	struct key lru;		/* the list's head and tail */
+	struct bucket *bk;	/* by start, oldest first */
+	size_t nbk, bkcap;
+	struct win **heap;
+	size_t nheap, heapcap;
+	struct win **out;	/* windows closing together, to be sorted */
+	size_t nout, outcap;
+	struct buf rec;
+	struct wcounts c;
+};
+
+struct wstate *
+state_new(const struct window_opts *o, emit_fn emit, void *arg)
+{
+	struct wstate *st = xcalloc(1, sizeof *st);
+
+	st->o = o;
+	st->emit = emit;
+	st->arg = arg;
+	st->wm = INT64_MIN;
+	st->tabcap = 1024;
+	st->tab = xcalloc(st->tabcap, sizeof *st->tab);
+	st->lru.lnext = st->lru.lprev = &st->lru;
+	return st;
+}
+
+int64_t
+state_watermark(const struct wstate *st)
+{
+	return st->wm;
+}
+
+void
+state_counts(const struct wstate *st, struct wcounts *c)
+{
+	*c = st->c;
+}
+
+static inline int
+sessions(const struct wstate *st)
+{
+	return st->o->gap_ms > 0;
+}
+
+static inline int64_t
+win_end(const struct wstate *st, const struct win *w)
+{
+	return sessions(st) ? w->last + st->o->gap_ms : w->start + st->o->size_ms;
+}
+
+/* floor_div rounds toward minus infinity, so that windows before 1970 align too. */
+static inline int64_t
+floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return q - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/* ---- keys ---- */
+
+static uint64_t
+key_hash(int g, const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)g * 0x9e3779b97f4a7c15ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h ^ h >> 29;
+}
+
+static void
+lru_unlink(struct key *k)
+{
+	k->lprev->lnext = k->lnext;
+	k->lnext->lprev = k->lprev;
+}
+
+static void
+lru_front(struct wstate *st, struct key *k)
+{
+	k->lnext = st->lru.lnext;
+	k->lprev = &st->lru;
+	st->lru.lnext->lprev = k;
+	st->lru.lnext = k;
+}
+
+static void
+tab_grow(struct wstate *st)
+{
+	size_t cap = st->tabcap * 2, i;
+	struct key **tab = xcalloc(cap, sizeof *tab), *k, *next;
+
+	for (i = 0; i < st->tabcap; i++)
+		for (k = st->tab[i]; k != NULL; k = next) {
+			next = k->hnext;
+			k->hnext = tab[k->hash & (cap - 1)];
+			tab[k->hash & (cap - 1)] = k;
+		}
+	free(st->tab);
+	st->tab = tab;
+	st->tabcap = cap;
+}
+
+static void
+key_free(struct wstate *st, struct key *k)
+{
+	struct key **pp = &st->tab[k->hash & (st->tabcap - 1)];
+
+	while (*pp != k)
+		pp = &(*pp)->hnext;
+	*pp = k->hnext;
+	lru_unlink(k);
+	st->c.keys--;
+	free(k);
+}
+
+/* key_done frees a key that has nothing left: no open window, no late record to report. */
+static void
+key_done(struct wstate *st, struct key *k)
+{
+	if (k->wins == NULL && k->late == 0)
+		key_free(st, k);
+}
+
+/* ---- emitting ---- */
+
+static void
+win_free(struct win *w)
+{
+	agg_free(&w->a);
+	free(w);
+}
+
+/* emit writes one window record; the key's late records so far go with it. */
+static void
+emit(struct wstate *st, struct win *w)
+{
+	buf_reset(&st->rec);
+	agg_format(&st->rec, w->start, win_end(st, w), w->k->text, w->k->len, &w->a, w->k->late);
+	w->k->late = 0;
+	st->c.windows++;
+	if (!st->failed && st->emit(st->arg, st->rec.p, st->rec.len) != 0)
+		st->failed = 1;
+}
+
+/* unlink takes w off its key's list. */
+static void
+unlink_win(struct win *w)
+{
+	struct win **pp = &w->k->wins;
+
+	while (*pp != w)
+		pp = &(*pp)->next;
+	*pp = w->next;
+}
+
+static int
+cmp_win(const void *a, const void *b)
+{
+	const struct win *x = *(struct win *const *)a, *y = *(struct win *const *)b;
+	size_t n;
+	int c;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->k->grp != y->k->grp)
+		return x->k->grp < y->k->grp ? -1 : 1;
+	n = x->k->len < y->k->len ? x->k->len : y->k->len;
+	if ((c = memcmp(x->k->text, y->k->text, n)) != 0)
+		return c;
+	return (x->k->len > y->k->len) - (x->k->len < y->k->len);
+}
+
+static void
+out_add(struct wstate *st, struct win *w)
+{
+	if (st->nout == st->outcap) {
+		st->outcap = st->outcap ? st->outcap * 2 : 256;
+		st->out = xrealloc(st->out, st->outcap * sizeof *st->out);
+	}
+	st->out[st->nout++] = w;
+}
+
+/* emit_out writes the windows gathered in st->out in order, and frees them. */
+static void
+emit_out(struct wstate *st)
+{
+	struct key *k;
+	size_t i;
+
+	if (st->nout == 0)
+		return;
+	qsort(st->out, st->nout, sizeof *st->out, cmp_win);
+	for (i = 0; i < st->nout; i++) {
+		emit(st, st->out[i]);
+		k = st->out[i]->k;
+		unlink_win(st->out[i]);
+		win_free(st->out[i]);
+		key_done(st, k);
+	}
+	st->nout = 0;
+}
+
+/* ---- sessions: the heap ---- */
+
+static void
+heap_push(struct wstate *st, struct win *w)
+{
+	size_t i, p;
+
+	if (st->nheap == st->heapcap) {
+		st->heapcap = st->heapcap ? st->heapcap * 2 : 1024;
+		st->heap = xrealloc(st->heap, st->heapcap * sizeof *st->heap);
+	}
+	for (i = st->nheap++; i > 0; i = p) {
+		p = (i - 1) / 2;
+		if (st->heap[p]->due <= w->due)
+			break;
+		st->heap[i] = st->heap[p];
+	}
+	st->heap[i] = w;
+}
+
+static struct win *
+heap_pop(struct wstate *st)
+{
+	struct win *top = st->heap[0], *last = st->heap[--st->nheap];
+	size_t i = 0, c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= st->nheap)
+			break;
+		if (c + 1 < st->nheap && st->heap[c + 1]->due < st->heap[c]->due)
+			c++;
+		if (last->due <= st->heap[c]->due)
+			break;
+		st->heap[i] = st->heap[c];
+		i = c;
+	}
+	if (st->nheap > 0)
+		st->heap[i] = last;
+	return top;
+}
+
+/* ---- tumbling and hopping: the buckets ---- */
+
+/* bucket_add files w under its start. */
+static void
+bucket_add(struct wstate *st, struct win *w)
+{
+	size_t lo = 0, hi = st->nbk, mid;
+	struct bucket *b;
+
+	/* New windows are mostly the newest: look at the end first. */
+	if (st->nbk > 0 && st->bk[st->nbk - 1].start < w->start)
+		lo = st->nbk;
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (st->bk[mid].start < w->start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == st->nbk || st->bk[lo].start != w->start) {
+		if (st->nbk == st->bkcap) {
+			st->bkcap = st->bkcap ? st->bkcap * 2 : 16;
+			st->bk = xrealloc(st->bk, st->bkcap * sizeof *st->bk);
+		}
+		memmove(st->bk + lo + 1, st->bk + lo, (st->nbk - lo) * sizeof *st->bk);
+		st->nbk++;
+		memset(&st->bk[lo], 0, sizeof st->bk[lo]);
+		st->bk[lo].start = w->start;
+	}
+	b = &st->bk[lo];
+	if (b->n == b->cap) {
+		b->cap = b->cap ? b->cap * 2 : 64;
+		b->v = xrealloc(b->v, b->cap * sizeof *b->v);
+	}
+	b->v[b->n++] = w;
+}
+
+/* close_windows emits every window that ends at or before wm, in order. */
+static void
+close_windows(struct wstate *st, int64_t wm)
+{
+	struct bucket *b;
+	struct win *w;
+	size_t i;
+
+	if (sessions(st)) {
+		while (st->nheap > 0 && st->heap[0]->due <= wm) {
+			w = heap_pop(st);
+			if (w->dead)
+				win_free(w);
+			else if (win_end(st, w) > w->due) {
+				/* It grew since it was filed: file it again at its end. */
+				w->due = win_end(st, w);
+				heap_push(st, w);
+			} else
+				out_add(st, w);
+		}
+		emit_out(st);
+		return;
+	}
+	while (st->nbk > 0 && st->bk[0].start + st->o->size_ms <= wm) {
+		b = &st->bk[0];
+		for (i = 0; i < b->n; i++)
+			if (b->v[i]->dead)
+				win_free(b->v[i]);
+			else
+				out_add(st, b->v[i]);
+		emit_out(st);
+		free(b->v);
+		st->nbk--;
+		memmove(st->bk, st->bk + 1, st->nbk * sizeof *st->bk);
+	}
+}
+
+/* ---- eviction ---- */
+
+static int
+cmp_start(const void *a, const void *b)
+{
+	const struct win *x = *(struct win *const *)a, *y = *(struct win *const *)b;
+
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+/*
+ * evict drops the key used least recently: its open windows are written
+ * now, before the watermark has passed them, and stay filed as dead.
+ */
+static void
+evict(struct wstate *st)
+{
+	struct key *k = st->lru.lprev;
+	struct win *w;
+	size_t i;
+
+	for (w = k->wins; w != NULL; w = w->next)
+		out_add(st, w);
+	if (st->nout > 0)
+		qsort(st->out, st->nout, sizeof *st->out, cmp_start);
+	for (i = 0; i < st->nout; i++) {
+		w = st->out[i];
+		emit(st, w);
+		st->c.early++;
+		agg_free(&w->a);
+		w->dead = 1;
+		w->k = NULL;
+	}
+	st->nout = 0;
+	k->wins = NULL;
+	st->c.evicted++;
+	key_free(st, k);
+}
+
+/* key_get finds or makes the key, and marks it used. */
+static struct key *
+key_get(struct wstate *st, int g, const char *s, size_t n)
+{
+	uint64_t h = key_hash(g, s, n);
+	struct key *k;
+
+	for (k = st->tab[h & (st->tabcap - 1)]; k != NULL; k = k->hnext)
+		if (k->hash == h && k->grp == g && k->len == n && memcmp(k->text, s, n) == 0) {
+			if (st->lru.lnext != k) {
+				lru_unlink(k);
+				lru_front(st, k);
+			}
+			return k;
+		}
+	if (st->c.keys >= st->o->max_keys)
+		evict(st);
+	if (st->c.keys >= st->tabcap)
+		tab_grow(st);
+	k = xmalloc(sizeof *k + n + 1);
+	memset(k, 0, sizeof *k);
+	k->hash = h;
+	k->grp = g;
+	k->len = n;
+	memcpy(k->text, s, n);
+	k->text[n] = '\0';
+	k->hnext = st->tab[h & (st->tabcap - 1)];
+	st->tab[h & (st->tabcap - 1)] = k;
+	lru_front(st, k);
+	if (++st->c.keys > st->c.keys_max)
+		st->c.keys_max = st->c.keys;
+	return k;
+}
+
+static struct win *
+win_new(struct key *k, int64_t start)
+{
+	struct win *w = xmalloc(sizeof *w);
+
+	memset(w, 0, sizeof *w);
+	agg_init(&w->a);
+	w->k = k;
+	w->start = w->last = start;
+	w->next = k->wins;
+	k->wins = w;
+	return w;
+}
+
+/* ---- adding records ---- */
+
+static int
+add_session(struct wstate *st, struct key *k, const struct recvals *rv,
+    int64_t *late_start, int64_t *late_end)
+{
+	int64_t gap = st->o->gap_ms, t = rv->t;
+	struct win **pp, *w, *into = NULL;
+
+	/* The record's own session [t, t + gap) joins every session it overlaps. */
+	for (pp = &k->wins; (w = *pp) != NULL;) {
+		if (!(t < w->last + gap && w->start < t + gap)) {
+			pp = &w->next;
+			continue;
+		}
+		if (into == NULL) {
+			into = w;
+			pp = &w->next;
+			continue;
+		}
+		agg_merge(&into->a, &w->a);
+		if (w->start < into->start)
+			into->start = w->start;
+		if (w->last > into->last)
+			into->last = w->last;
+		*pp = w->next;
+		agg_free(&w->a);
+		w->dead = 1;
+		w->k = NULL;
+	}
+	if (into == NULL) {
+		if (t + gap <= st->wm) {
+			k->late++;
+			*late_start = t;
+			*late_end = t + gap;
+			return 2;
+		}
+		into = win_new(k, t);
+		into->due = t + gap;
+		heap_push(st, into);
+	}
+	if (t < into->start)
+		into->start = t;
+	if (t > into->last)
+		into->last = t;
+	agg_add(&into->a, rv);
+	return 0;
+}
+
+int
+state_add(struct wstate *st, int g, const char *key, size_t n, const struct recvals *rv,
+    int64_t *late_start, int64_t *late_end)
+{
+	int64_t size = st->o->size_ms, hop = st->o->hop_ms, t = rv->t, s, s_last;
+	struct key *k;
+	struct win *w;
+	int rc = 0;
+
+	k = key_get(st, g, key, n);
+	if (sessions(st))
+		rc = add_session(st, k, rv, late_start, late_end);
+	else {
+		s_last = floor_div(t, hop) * hop;
+		if (s_last + size <= st->wm) {
+			k->late++;
+			*late_start = s_last;
+			*late_end = s_last + size;
+			rc = 2;
+		}
+		/* Its windows, newest first: [s, s + size) for s on the hop grid with s <= t < s + size. */
+		for (s = s_last; rc != 2 && s + size > t; s -= hop) {
+			if (s + size <= st->wm) {
+				rc = 1;	/* this and older ones have closed */
+				break;
+			}
+			for (w = k->wins; w != NULL && w->start != s; w = w->next)
+				;
+			if (w == NULL) {
+				w = win_new(k, s);
+				bucket_add(st, w);
+			}
+			agg_add(&w->a, rv);
+		}
+	}
+	return st->failed ? -1 : rc;
+}
+
+int
+state_advance(struct wstate *st, int64_t wm)
+{
+	if (wm > st->wm) {
+		st->wm = wm;
+		close_windows(st, wm);
+	}
+	return st->failed ? -1 : 0;
+}
+
+int
+state_flush(struct wstate *st)
+{
+	st->wm = INT64_MAX;
+	close_windows(st, INT64_MAX);
+	return st->failed ? -1 : 0;
+}
+
+void
+state_free(struct wstate *st)
+{
+	struct key *k, *next;
+	size_t i, j;
+
+	for (i = 0; i < st->nbk; i++) {
+		for (j = 0; j < st->bk[i].n; j++)
+			win_free(st->bk[i].v[j]);
+		free(st->bk[i].v);
+	}
+	for (i = 0; i < st->nheap; i++)
+		win_free(st->heap[i]);
+	for (i = 0; i < st->tabcap; i++)
+		for (k = st->tab[i]; k != NULL; k = next) {
+			next = k->hnext;
+			free(k);	/* its windows are all filed, and freed above */
+		}
+	free(st->bk);
+	free(st->heap);
+	free(st->out);
+	free(st->tab);
+	buf_free(&st->rec);
+	free(st);
+}
