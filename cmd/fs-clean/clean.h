@@ -26,7 +26,9 @@
 	"                [--phase-dwell D] [--max-aircraft N] [--dedup-max N]\n" \
 	"                [common options] [file ...]\n" \
 	"common options: [-hqvV] [--stats[=SECONDS]] [--metrics-file PATH] [--reject FILE]\n" \
-	"                [--max-line BYTES]"
+	"                [--max-line BYTES] [--from kafka:TOPIC[,TOPIC...]] [--to kafka:TOPIC]\n" \
+	"                [-b BROKERS] [-G GROUP] [-X prop=value] [--offset beginning|end|stored]\n" \
+	"                [-e]"
 
 /*
  * The fields fs-clean adds, in the order it writes them after the

@@ -22,7 +22,9 @@
 	"       fs-score [--model FILE | --warmup N] [--trees N] [--sample N] [--seed N]\n" \
 	"                [--features LIST] [--contamination X] [common options] [file ...]\n" \
 	"common options: [-hqvV] [--stats[=SECONDS]] [--metrics-file PATH] [--reject FILE]\n" \
-	"                [--max-line BYTES]"
+	"                [--max-line BYTES] [--from kafka:TOPIC[,TOPIC...]] [--to kafka:TOPIC]\n" \
+	"                [-b BROKERS] [-G GROUP] [-X prop=value] [--offset beginning|end|stored]\n" \
+	"                [-e]"
 
 #define MODEL_FORMAT "fs-score-model"
 #define MODEL_VERSION 1
