@@ -16,6 +16,7 @@ static const struct {
 	{ "replay", produce_replay },
 	{ "opensky", produce_opensky },
 	{ "readsb", produce_readsb },
+	{ "mongo", produce_mongo },
 };
 
 int

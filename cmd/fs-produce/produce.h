@@ -17,12 +17,17 @@
 	"                  [--retries N] [common options]\n" \
 	"       fs-produce readsb URL|FILE [--interval D] [--once] [--timeout D]\n" \
 	"                  [--retries N] [common options]\n" \
+	"       fs-produce mongo [--uri URI] [--db NAME] [--collection NAME] --since TIME\n" \
+	"                  --until TIME [--icao24 LIST] [--retries N] [common options]\n" \
 	"common options: [-hqvV] [--stats[=SECONDS]] [--metrics-file PATH] [--reject FILE]\n" \
-	"                [--max-line BYTES]"
+	"                [--max-line BYTES] [--from kafka:TOPIC[,TOPIC...]] [--to kafka:TOPIC]\n" \
+	"                [-b BROKERS] [-G GROUP] [-X prop=value] [--offset beginning|end|stored]\n" \
+	"                [-e]"
 
 int produce_sim(int argc, char **argv);
 int produce_replay(int argc, char **argv);
 int produce_opensky(int argc, char **argv);
 int produce_readsb(int argc, char **argv);
+int produce_mongo(int argc, char **argv);
 
 #endif

@@ -1,0 +1,365 @@
+/*
+ * fs-sink-mongo: store raw records in MongoDB; see fs-sink-mongo(1).
+ *
+ * Records are read, checked and turned into BSON documents as they
+ * come, and gathered into a batch. A batch is written when it holds
+ * --batch records, when its first record has waited --batch-ms, at the
+ * end of the input, and on SIGINT or SIGTERM. Input is read in one
+ * place (next) and a batch is done in one place (acked, after the
+ * server acknowledged it with the write concern of -w): a Kafka input
+ * stores its offsets there. The program exits 0 only when every record
+ * read has been stored, found stored already, or rejected.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "event.h"
+#include "json.h"
+#include "kafka.h"
+#include "mongo.h"
+#include "ndjson.h"
+#include "reject.h"
+#include "sinkmongo.h"
+#include "stats.h"
+#include "ts.h"
+
+enum {
+	OPT_URI = OPT_PROGRAM,
+	OPT_DB,
+	OPT_COLLECTION,
+	OPT_INIT,
+	OPT_TIMESERIES,
+	OPT_TTL,
+	OPT_BATCH,
+	OPT_BATCH_MS,
+	OPT_RETRIES,
+	OPT_RETRY_MAX,
+};
+
+static const struct option longopts[] = {
+	{ "uri", required_argument, NULL, OPT_URI },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "collection", required_argument, NULL, OPT_COLLECTION },
+	{ "init", no_argument, NULL, OPT_INIT },
+	{ "timeseries", no_argument, NULL, OPT_TIMESERIES },
+	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ "batch", required_argument, NULL, OPT_BATCH },
+	{ "batch-ms", required_argument, NULL, OPT_BATCH_MS },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "retry-max", required_argument, NULL, OPT_RETRY_MAX },
+	CLI_LONGOPTS,
+	{ NULL, 0, NULL, 0 }
+};
+
+volatile sig_atomic_t sinkmongo_signals;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	cli_stop = 1;
+	sinkmongo_signals++;
+}
+
+/* Everything the read loop and its idle hook share. */
+struct run {
+	struct cli c;
+	struct stats st;
+	struct rejects rj;
+	struct sink s;
+	struct batch b;
+	struct docmaker dm;
+	struct event ev;
+	struct ndjson_reader *r;
+	int batch_max;
+	int64_t batch_ms;
+};
+
+/* finish closes everything, reports, and exits with status (1 if reporting failed). */
+static void __attribute__((noreturn))
+finish(struct run *x, int status)
+{
+	uint64_t lost = x->st.in - x->st.out - x->st.duplicates - x->st.rejected;
+
+	if (status != EXIT_OK && lost > 0)
+		fs_warnx("%llu record%s read and not known to be stored: storing the same input"
+		    " again completes the collection", (unsigned long long)lost,
+		    lost == 1 ? "" : "s");
+	if (reject_close(&x->rj) != 0)
+		status = EXIT_FAIL;
+	if (stats_final(&x->st) != 0)
+		status = EXIT_FAIL;
+	sink_close(&x->s);
+	if (x->r != NULL)
+		ndjson_close(x->r);
+	batch_free(&x->b);
+	doc_free(&x->dm);
+	event_free(&x->ev);
+	mongo_teardown();
+	exit(status);
+}
+
+/*
+ * acked: the server has acknowledged batch b, every record of it
+ * stored, there already, or rejected. This is the one place where
+ * records are done with: a Kafka input stores its offsets here.
+ */
+static void
+acked(struct run *x, struct batch *b)
+{
+	int i;
+
+	/* Its rejects are written out before its Kafka offsets may be stored. */
+	if (reject_flush(&x->rj) != 0)
+		finish(x, EXIT_FAIL);
+	for (i = 0; i < b->n; i++)
+		kafka_release(b->tok[i]);
+	batch_clear(b);
+}
+
+/* flush writes the batch, waiting for the server's acknowledgement. */
+static void
+flush(struct run *x)
+{
+	if (x->b.n == 0)
+		return;
+	if (sink_write(&x->s, &x->b) != 0)
+		finish(x, EXIT_FAIL);
+	acked(x, &x->b);
+}
+
+static void
+revoked(void *arg)
+{
+	flush(arg);
+}
+
+static void
+reject(struct run *x, const struct ndjson_line *l, const char *code, const char *msg)
+{
+	x->st.rejected++;
+	if (reject_line(&x->rj, l, code, msg) != 0)
+		finish(x, EXIT_FAIL);
+}
+
+/* idle: the input has nothing for now. A batch that has waited long enough goes. */
+static void
+idle(void *arg)
+{
+	struct run *x = arg;
+
+	if (x->b.n > 0 && ts_mono_ms() - x->b.opened_ms >= x->batch_ms)
+		flush(x);
+	if (reject_flush(&x->rj) != 0)
+		finish(x, EXIT_FAIL);
+	stats_poll(&x->st);
+}
+
+/*
+ * wait_input returns when there is input to read, or nothing is
+ * waiting to be written; meanwhile it writes the batch when its time
+ * is up (with --batch-ms 0: as soon as the input pauses). It waits in
+ * naps of at most 100 ms, so that a signal is seen at once.
+ */
+static void
+wait_input(struct run *x)
+{
+	int64_t left;
+
+	while (!cli_stop) {
+		if (ndjson_wait_input(x->r, 0) || x->b.n == 0)
+			return;
+		left = x->b.opened_ms + x->batch_ms - ts_mono_ms();
+		if (x->batch_ms == 0 || left <= 0)
+			break;
+		if (ndjson_wait_input(x->r, left > 100 ? 100 : (int)left))
+			return;
+		stats_poll(&x->st);
+	}
+	if (!cli_stop)
+		flush(x);
+}
+
+/* next reads the next line of input: 1, or 0 at its end or on a signal. The one place input is read. */
+static int
+next(struct run *x, struct ndjson_line *l)
+{
+	int rc;
+
+	while (!cli_stop) {
+		wait_input(x);
+		if (cli_stop)
+			break;
+		if ((rc = ndjson_read(x->r, l)) == 0)
+			return 0;
+		if (rc < 0 || ndjson_blank(l))
+			continue;	/* interrupted: the loop looks at cli_stop */
+		return 1;
+	}
+	return 0;
+}
+
+static void
+line(struct run *x, const struct ndjson_line *l)
+{
+	const char *code;
+	char msg[512];
+
+	if (l->flags & NDJSON_TOO_LONG) {
+		snprintf(msg, sizeof msg, "line of %zu bytes is longer than %zu", l->full_len,
+		    x->c.max_line);
+		reject(x, l, "too_long", msg);
+		return;
+	}
+	/* yajl refuses bad UTF-8 and NUL bytes: only a line it refuses is looked at, for the code. */
+	if (event_parse(&x->ev, l->p, l->len, &code, msg, sizeof msg) != 0) {
+		const char *nul = memchr(l->p, '\0', l->len);
+		long bad = utf8_check(l->p, l->len);
+
+		if (nul != NULL && (bad < 0 || nul - l->p < bad))
+			snprintf(msg, sizeof msg, "NUL byte at byte %ld", (long)(nul - l->p) + 1);
+		else if (bad >= 0)
+			snprintf(msg, sizeof msg, "invalid UTF-8 at byte %ld", bad + 1);
+		reject(x, l, nul != NULL || bad >= 0 ? "encoding" : code, msg);
+		return;
+	}
+	if (doc_make(&x->dm, &x->ev, &code, msg, sizeof msg) != 0) {
+		reject(x, l, code, msg);
+		return;
+	}
+	if (x->b.n == 0)
+		x->b.opened_ms = ts_mono_ms();
+	batch_add(&x->b, &x->dm.doc, l->p, l->len, l->file, l->lineno);
+	if (x->b.n >= x->batch_max)
+		flush(x);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct run run;
+	struct run *x = &run;
+	struct sigaction sa;
+	struct ndjson_line l;
+	const char *uri = NULL;
+	int ch, init = 0, timeseries = 0;
+	int64_t ttl_ms = 0;
+
+	cli_init(&x->c, "fs-sink-mongo", SINKMONGO_USAGE);
+	x->s.coll = MONGO_COLL_DEFAULT;
+	x->s.w = "majority";
+	x->s.retries = 10;
+	x->s.retry_max_ms = 30000;
+	x->batch_max = 10000;
+	x->batch_ms = 1000;
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS "w:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_URI:
+			uri = optarg;
+			break;
+		case OPT_DB:
+			if (*optarg == '\0' || strpbrk(optarg, "/\\. \"$") != NULL || strlen(optarg) > 63)
+				fs_errx(EXIT_USAGE, "invalid db '%s': empty, too long, or holds one"
+				    " of / \\ . \" $ or a space", optarg);
+			x->s.db = optarg;
+			break;
+		case OPT_COLLECTION:
+			if (*optarg == '\0' || *optarg == '$' || strncmp(optarg, "system.", 7) == 0 ||
+			    strlen(optarg) > 200)
+				fs_errx(EXIT_USAGE, "invalid collection '%s': empty, too long, or"
+				    " starts with '$' or 'system.'", optarg);
+			x->s.coll = optarg;
+			break;
+		case OPT_INIT:
+			init = 1;
+			break;
+		case OPT_TIMESERIES:
+			timeseries = 1;
+			break;
+		case OPT_TTL:
+			ttl_ms = cli_duration(optarg, "ttl");
+			if (ttl_ms < 1000)
+				fs_errx(EXIT_USAGE, "invalid ttl '%s': under 1s", optarg);
+			break;
+		case 'w':
+			if (strcmp(optarg, "majority") != 0)
+				cli_num(optarg, 1, 50, "w");
+			x->s.w = optarg;
+			break;
+		case OPT_BATCH:
+			x->batch_max = (int)cli_num(optarg, 1, 100000, "batch");
+			break;
+		case OPT_BATCH_MS:
+			x->batch_ms = cli_num(optarg, 0, 86400000, "batch-ms");
+			break;
+		case OPT_RETRIES:
+			x->s.retries = (int)cli_num(optarg, 0, 1000, "retries");
+			break;
+		case OPT_RETRY_MAX:
+			x->s.retry_max_ms = cli_duration(optarg, "retry-max");
+			if (x->s.retry_max_ms > 3600000)
+				fs_errx(EXIT_USAGE, "invalid retry-max '%s': above 1h", optarg);
+			break;
+		default:
+			if (!cli_option(&x->c, ch, optarg))
+				cli_usage(&x->c);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if ((timeseries || ttl_ms > 0) && !init)
+		fs_errx(EXIT_USAGE, "--timeseries and --ttl go with --init");
+
+	/* Our own handler counts the signals; it does what cli's does besides. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (uri != NULL && x->c.verbose >= 0 && mongo_has_password(uri))
+		fs_warnx("a password in --uri can be seen by other users of this machine:"
+		    " use FS_MONGO_URI");
+	if (uri == NULL)
+		uri = getenv("FS_MONGO_URI");
+	x->s.uri = uri != NULL && *uri != '\0' ? uri : MONGO_URI_DEFAULT;
+	x->s.verbose = x->c.verbose;
+	mongo_setup(x->s.uri, x->c.verbose);
+
+	if (reject_open(&x->rj, "fs-sink-mongo", x->c.reject, x->c.verbose < 0) != 0) {
+		mongo_teardown();
+		return EXIT_FAIL;
+	}
+	stats_init(&x->st, "fs-sink-mongo", &x->c);
+	x->s.st = &x->st;
+	x->s.rj = &x->rj;
+	x->s.batches = stats_counter(&x->st, "batches");
+	x->s.retries_n = stats_counter(&x->st, "retries");
+	batch_init(&x->b);
+	doc_init(&x->dm);
+	event_init(&x->ev);
+
+	if (sink_open(&x->s) != 0)
+		finish(x, EXIT_FAIL);
+	if (init) {
+		if (sink_init(&x->s, timeseries, ttl_ms) != 0)
+			finish(x, EXIT_FAIL);
+		if (argc == 0)
+			finish(x, EXIT_OK);
+	}
+
+	x->r = ndjson_open(argv, argc, x->c.max_line, 0);
+	/* Partitions taken away in a rebalance: store the batch first, so their offsets can be committed. */
+	kafka_on_revoke(revoked, x);
+	ndjson_set_idle(x->r, idle, x);
+	stats_reader(&x->st, x->r);
+	while (next(x, &l)) {
+		x->st.in++;
+		line(x, &l);
+		stats_tick_inline(&x->st);
+	}
+	flush(x);
+	finish(x, ndjson_errors(x->r) > 0 ? EXIT_FAIL : EXIT_OK);
+}
