@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kafka.h"
 #include "sinkpg.h"
 
 void
@@ -53,6 +54,7 @@ batch_free(struct batch *b)
 	free(b->loff);
 	free(b->file);
 	free(b->lineno);
+	free(b->tok);
 	memset(b, 0, sizeof *b);
 }
 
@@ -60,8 +62,11 @@ void
 batch_clear(struct batch *b)
 {
 	struct tabrows *r;
-	int t;
+	int i, t;
 
+	/* Committed: the Kafka offsets of these records may be stored now. */
+	for (i = 0; i < b->n; i++)
+		kafka_release(b->tok[i]);
 	for (t = 0; t < TAB_COUNT; t++) {
 		r = &b->t[t];
 		if (r->n > 0 && r->set != NULL)
@@ -127,9 +132,12 @@ batch_add(struct batch *b, int t, const struct buf *row, const struct rowkey *k,
 		b->loff = xrealloc(b->loff, (size_t)b->cap * sizeof *b->loff);
 		b->file = xrealloc(b->file, (size_t)b->cap * sizeof *b->file);
 		b->lineno = xrealloc(b->lineno, (size_t)b->cap * sizeof *b->lineno);
+		b->tok = xrealloc(b->tok, (size_t)b->cap * sizeof *b->tok);
 	}
 	if (b->n == 0)
 		b->loff[0] = 0;
+	/* With Kafka input the record's message stays unfinished until the batch commits. */
+	b->tok[b->n] = kafka_hold(kafka_current());
 	buf_add(&b->lines, line, len);
 	b->file[b->n] = file;
 	b->lineno[b->n] = lineno;

@@ -6,8 +6,10 @@
  *
  *	BEGIN; COPY one row per aircraft, made here from the positions;
  *	COPY the rows of each table into its staging table;
- *	INSERT ... SELECT ... ON CONFLICT into each table (positions of
- *	one day straight into their partition); COMMIT
+ *	INSERT ... SELECT ... ON CONFLICT into each table (positions
+ *	through fs_positions_upsert, see schema.c: each day's straight
+ *	into its partition, and by a plain INSERT unless a key is already
+ *	there); COMMIT
  *
  * and the staging tables empty themselves at the end of it (ON COMMIT
  * DELETE ROWS). The INSERTs and the COMMIT go in one round trip, and
@@ -47,15 +49,16 @@ static const char copy_header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
 
 /*
  * partitions makes the day partitions of positions rows [lo, hi), and
- * says if they are all of one day (*oneday).
+ * tells fs_positions_upsert their days (none when there are more than
+ * four: then it inserts through the parent) and how many rows there are.
  */
 static enum pgerr
-partitions(struct sink *s, const struct tabrows *r, int lo, int hi, int *oneday)
+partitions(struct sink *s, const struct tabrows *r, int lo, int hi)
 {
 	int64_t days[64], d;
 	int nd = 0, i, k;
-	char text[64 * 12 + 3], *p = text, day[16] = "";
-	const char *param[2];
+	char text[64 * 12 + 3], *p = text, rows[24];
+	const char *param[3];
 	enum pgerr e;
 
 	for (i = lo; i < hi; i++) {
@@ -78,14 +81,19 @@ partitions(struct sink *s, const struct tabrows *r, int lo, int hi, int *oneday)
 	}
 	*p++ = '}';
 	*p = '\0';
-	*oneday = nd == 1 && i == hi;
-	if (*oneday)
-		snprintf(day, sizeof day, "%.10s", text + 1);
+	snprintf(rows, sizeof rows, "%d", hi - lo);
 	param[0] = text;
-	param[1] = day;
-	e = conn_result(s, PQexecParams(s->conn, schema_partition_sql, 2, NULL, param, NULL,
+	param[1] = nd <= 4 && i == hi ? text : "";
+	param[2] = rows;
+	e = conn_result(s, PQexecParams(s->conn, schema_partition_sql, 3, NULL, param, NULL,
 	    NULL, 0), PGRES_TUPLES_OK);
-	return e == PGE_OK && i < hi ? partitions(s, r, i, hi, oneday) : e;
+	if (e == PGE_OK && i < hi && (e = partitions(s, r, i, hi)) == PGE_OK) {
+		/* More days than one call makes: the rows go through the parent. */
+		param[1] = "";
+		e = conn_result(s, PQexecParams(s->conn, schema_partition_sql, 3, NULL, param,
+		    NULL, NULL, 0), PGRES_TUPLES_OK);
+	}
+	return e;
 }
 
 /* --- The aircraft of a range of positions ----------------------------- */
@@ -301,11 +309,11 @@ send_unit(struct sink *s, struct batch *b, const struct unit *u)
 	size_t len[TAB_COUNT + 1];
 	enum pgerr e = PGE_OK;
 	PGresult *res;
-	int t, ncopy = 0, k = 0, oneday = 0;
+	int t, ncopy = 0, k = 0;
 
 	r = &b->t[TAB_POSITIONS];
 	if (u->hi[TAB_POSITIONS] > u->lo[TAB_POSITIONS] &&
-	    (e = partitions(s, r, u->lo[TAB_POSITIONS], u->hi[TAB_POSITIONS], &oneday)) != PGE_OK)
+	    (e = partitions(s, r, u->lo[TAB_POSITIONS], u->hi[TAB_POSITIONS])) != PGE_OK)
 		return e;
 	/* The aircraft first (small), then the windows, the positions last (the most rows). */
 	buf_adds(&sql, "BEGIN; ");
@@ -325,8 +333,8 @@ send_unit(struct sink *s, struct batch *b, const struct unit *u)
 	}
 	for (t = 0; t < TAB_COUNT; t++)
 		if (u->hi[t] > u->lo[t])
-			buf_addf(&sql, "%s; ", t == TAB_POSITIONS && oneday ?
-			    schema_day_insert_sql : tables[t].insert_sql);
+			buf_addf(&sql, "%s; ", t == TAB_POSITIONS ? schema_upsert_sql :
+			    tables[t].insert_sql);
 	if (u->hi[TAB_POSITIONS] > u->lo[TAB_POSITIONS])
 		buf_addf(&sql, "%s; ", schema_aircraft_sql);
 	buf_adds(&sql, "COMMIT");
@@ -366,7 +374,7 @@ end_unit(struct sink *s, const struct unit *u, uint64_t *changed)
 		if ((PQresultStatus(res) == PGRES_COMMAND_OK &&
 		    strncmp(PQcmdStatus(res), "INSERT", 6) == 0) ||
 		    PQresultStatus(res) == PGRES_TUPLES_OK) {
-			/* An INSERT says how many rows it wrote; fs_positions_insert returns it. */
+			/* An INSERT says how many rows it wrote; fs_positions_upsert returns it. */
 			while (t < TAB_COUNT && u->hi[t] <= u->lo[t])
 				t++;
 			if (t < TAB_COUNT)

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "event.h"
 #include "json.h"
+#include "kafka.h"
 #include "ndjson.h"
 #include "reject.h"
 #include "sinkpg.h"
@@ -68,6 +69,7 @@ struct run {
 	struct ndjson_reader *r;
 	int batch_max;
 	int64_t batch_ms;
+	unsigned ticks;		/* calls of wait_input */
 };
 
 /* finish closes everything, reports, and exits with status (1 if reporting failed). */
@@ -115,6 +117,21 @@ settle(struct run *x)
 		finish(x, EXIT_FAIL);
 }
 
+/*
+ * revoked: partitions are about to be taken away in a rebalance. Load
+ * the batch at hand and wait for every batch in flight, so that their
+ * offsets are stored and committed before the partitions go.
+ */
+static void
+revoked(void *arg)
+{
+	struct run *x = arg;
+
+	if (x->b->n > 0)
+		flush(x);
+	settle(x);
+}
+
 static void
 reject(struct run *x, const struct ndjson_line *l, const char *code, const char *msg)
 {
@@ -156,7 +173,12 @@ wait_input(struct run *x)
 	int64_t left = 100;
 
 	while (!cli_stop) {
-		if (load_poll(&x->s) != 0)
+		/*
+		 * The batches in flight are looked at every 256 records while
+		 * there is input (each look is a system call per connection),
+		 * and whenever the input pauses.
+		 */
+		if ((++x->ticks & 255) == 0 && load_poll(&x->s) != 0)
 			finish(x, EXIT_FAIL);
 		if (x->b->n > 0) {
 			left = x->b->opened_ms + x->batch_ms - ts_mono_ms();
@@ -165,6 +187,8 @@ wait_input(struct run *x)
 		}
 		if (ndjson_wait_input(x->r, 0))
 			return;		/* more to read now */
+		if (load_poll(&x->s) != 0)
+			finish(x, EXIT_FAIL);
 		if (x->b->n > 0 && x->batch_ms == 0)
 			break;
 		if (x->b->n == 0 && !load_busy(&x->s, NULL))
@@ -251,7 +275,7 @@ main(int argc, char **argv)
 	x->s.table = -1;
 	x->s.retries = 10;
 	x->s.retry_max_ms = 30000;
-	x->batch_max = 10000;
+	x->batch_max = 20000;
 	x->batch_ms = 1000;
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
@@ -347,6 +371,7 @@ main(int argc, char **argv)
 	x->s.conn = NULL;
 
 	x->r = ndjson_open(argv, argc, x->c.max_line, 0);
+	kafka_on_revoke(revoked, x);
 	ndjson_set_idle(x->r, idle, x);
 	stats_reader(&x->st, x->r);
 	while (!cli_stop) {

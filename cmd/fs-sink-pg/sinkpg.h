@@ -27,7 +27,9 @@
 	"                  [--batch N] [--batch-ms MS] [--retries N] [--retry-max D]\n" \
 	"                  [common options] [file ...]\n" \
 	"common options: [-hqvV] [--stats[=SECONDS]] [--metrics-file PATH] [--reject FILE]\n" \
-	"                [--max-line BYTES]"
+	"                [--max-line BYTES] [--from kafka:TOPIC[,TOPIC...]] [--to kafka:TOPIC]\n" \
+	"                [-b BROKERS] [-G GROUP] [-X prop=value] [--offset beginning|end|stored]\n" \
+	"                [-e]"
 
 /* fnv1a: the FNV-1a hash of p[0..n), for the hash tables of the program. */
 static inline uint64_t
@@ -87,7 +89,7 @@ struct colref {
 void schema_prepare(void);
 const struct colref *schema_lookup(const char *name, size_t len);
 extern const char *const schema_partition_sql;
-extern const char *const schema_day_insert_sql;
+extern const char *const schema_upsert_sql;
 int schema_init(PGconn *conn);		/* --init: 0, or -1 after a message */
 int schema_version(void);
 
@@ -163,12 +165,14 @@ struct batch {
 	size_t *loff;
 	const char **file;	/* where each line came from */
 	uint64_t *lineno;
+	uint64_t *tok;		/* Kafka input: the hold on each record's message (kafka.h) */
 	int n, cap;		/* records */
 	int64_t opened_ms;	/* monotonic time of the first record */
 };
 
 void batch_init(struct batch *b);
 void batch_free(struct batch *b);
+/* batch_clear empties a committed batch, and so finishes its records' Kafka messages. */
 void batch_clear(struct batch *b);
 
 /* batch_has_key: 1 if table t's rows already hold this key. */

@@ -17,8 +17,15 @@
 # upserts them with ON CONFLICT, and keeps the aircraft table; psql only
 # copies text into the table.
 #
+# Both sides run with the same settings: the server's (tests/pg-harness),
+# autovacuum off on the tables loaded (each load would otherwise start one
+# that runs on into the other side's run), and synchronous_commit on in
+# psql's session as in fs-sink-pg's.
+#
 # Environment: O (build directory), FS_BENCH_PG_RECORDS (default
-# 500000), FS_BENCH_RUNS (default 3), FS_PG_BIN (see tests/pg-harness).
+# 500000), FS_BENCH_RUNS (default 3), FS_PG_BIN (see tests/pg-harness),
+# FS_BENCH_PG_BASE (another fs-sink-pg binary, say the one before a
+# change, timed too, in the same runs, for a before and after).
 set -euo pipefail
 O=${O:-build}
 case $O in
@@ -67,6 +74,27 @@ pg_sql "SELECT copy.fs_positions_partition(d::date) FROM generate_series(
 	(SELECT max(\"timestamp\") FROM sink.positions) AT TIME ZONE 'UTC', '1 day') AS d" >/dev/null
 rows=$(pg_sql 'SELECT count(*) FROM sink.positions')
 
+# FS_BENCH_PG_BASE gets a schema of its own, made by itself (it may be of another version).
+if [ -n "${FS_BENCH_PG_BASE:-}" ]; then
+	pg_sql 'CREATE SCHEMA base' >/dev/null
+	PGOPTIONS=-csearch_path=base "$FS_BENCH_PG_BASE" -q --init
+	pg_sql "SELECT copy.fs_positions_partition(d::date), base.fs_positions_partition(d::date)
+		FROM generate_series((SELECT min(\"timestamp\") FROM sink.positions) AT TIME ZONE 'UTC',
+		(SELECT max(\"timestamp\") FROM sink.positions) AT TIME ZONE 'UTC', '1 day') AS d" >/dev/null
+fi
+# Neither side pays for the other's autovacuum: a load of a run would start
+# one on its partition that runs on into the next run of the other side.
+pg_sql "DO \$\$ DECLARE r regclass; BEGIN
+	FOR r IN SELECT x FROM (SELECT inhrelid::regclass FROM pg_inherits
+		WHERE inhparent IN (SELECT to_regclass(n || '.positions') FROM unnest('{sink,copy,base}'::text[]) n)
+		UNION ALL SELECT to_regclass(n || '.aircraft') FROM unnest('{sink,base}'::text[]) n) AS t(x)
+		WHERE x IS NOT NULL LOOP
+	  EXECUTE format('ALTER TABLE %s SET (autovacuum_enabled = off)', r);
+	END LOOP;
+END \$\$" >/dev/null
+# psql's session as fs-sink-pg's: it turns synchronous_commit on (see fs-sink-pg(1)).
+copy_opts=-csynchronous_commit=on
+
 # timed NAME PREPARE CMD: run PREPARE, then CMD, and add CMD's seconds to $dir/NAME.
 timed() {
 	local t0 t1
@@ -79,10 +107,14 @@ timed() {
 }
 for _ in $(seq "$RUNS"); do
 	timed psql "psql -X -q -c 'TRUNCATE copy.positions'" \
-		"psql -X -q -c \"\\\\copy copy.positions FROM '$dir/rows.tsv'\""
+		"PGOPTIONS=$copy_opts psql -X -q -c \"\\\\copy copy.positions FROM '$dir/rows.tsv'\""
 	timed sink "psql -X -q -c 'TRUNCATE sink.positions, sink.aircraft'" \
 		"PGOPTIONS=-csearch_path=sink '$BIN/fs-sink-pg' -q '$in'"
 	timed again true "PGOPTIONS=-csearch_path=sink '$BIN/fs-sink-pg' -q '$in'"
+	if [ -n "${FS_BENCH_PG_BASE:-}" ]; then
+		timed base "psql -X -q -c 'TRUNCATE base.positions, base.aircraft'" \
+			"PGOPTIONS=-csearch_path=base '$FS_BENCH_PG_BASE' -q '$in'"
+	fi
 done
 # best FILE: the fastest run; median FILE: the middle one. Whatever else runs on the
 # machine only slows a run down, so the ratio is of the fastest runs; the medians are shown too.
@@ -108,6 +140,7 @@ row() {
 row 'psql \copy (peer)' psql
 row 'fs-sink-pg' sink
 row 'fs-sink-pg, the same records again' again
+[ -z "${FS_BENCH_PG_BASE:-}" ] || row "$(basename "$FS_BENCH_PG_BASE") (FS_BENCH_PG_BASE)" base
 ratio=$(awk -v p="$t_psql" -v s="$(best "$dir/sink")" 'BEGIN { printf "%.2f", p / s }')
 echo "$RUNS runs each, alternating; rows/s and x psql (rows per second relative to psql \\copy) of the best"
 echo "fs-sink-pg rows/s / psql \\copy rows/s: ${ratio}x (target 0.7x: $(

@@ -60,7 +60,7 @@ t_ok '--init creates the tables' fs-sink-pg --init
 t_eq '--init: the tables and the version table' \
 	'aircraft fs_schema_version positions windows' \
 	"$(pg_sql "SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'")"
-t_eq '--init: version 1 is recorded' '1' "$(pg_sql 'SELECT string_agg(version::text, $$ $$) FROM fs_schema_version')"
+t_eq '--init: versions 1 and 2 are recorded' '1 2' "$(pg_sql 'SELECT string_agg(version::text, $$ $$ ORDER BY version) FROM fs_schema_version')"
 # schema: the definitions of the database (pg_dump's random \restrict key left out).
 schema() {
 	pg_dump -s -d fs | grep -v '^\\[a-z]*restrict '
@@ -70,6 +70,14 @@ versions_table=$(pg_rows fs_schema_version version)
 t_ok '--init a second time' fs-sink-pg --init
 t_eq '--init twice: the schema is the same' "$schema" "$(schema)"
 t_eq '--init twice: the version table is the same' "$versions_table" "$(pg_rows fs_schema_version version)"
+# A database of version 1 (fs_positions_insert instead of fs_positions_upsert): told to upgrade, and upgraded.
+pg_sql "BEGIN; DELETE FROM fs_schema_version WHERE version = 2; DROP FUNCTION fs_positions_upsert(date[], bigint);
+	CREATE FUNCTION fs_positions_insert(day date) RETURNS bigint LANGUAGE sql AS 'SELECT 0::bigint'; COMMIT"
+run fs-sink-pg "$T/pos.ndjson"
+t_eq 'version 1: exit 1' 1 "$status"
+t_match 'version 1: says to run --init' 'at version 1, older than this.*run fs-sink-pg --init to upgrade' "$err"
+t_ok '--init upgrades version 1' fs-sink-pg --init
+t_eq '--init upgrades version 1: the schema is as made at once' "$schema" "$(schema)"
 t_ok '--init -q a third time, by another role with privileges (no notices)' fs-sink-pg -q --init
 t_eq '--init -q: silent' '' "$err$out"
 
@@ -218,6 +226,62 @@ t_match 'a query for one day reads only its partition' 'positions_20260102' \
 	"$(pg_sql "EXPLAIN SELECT * FROM positions WHERE \"timestamp\" >= '2026-01-02' AND \"timestamp\" < '2026-01-03'")"
 t_no_match 'a query for one day reads only its partition (not the other)' 'positions_20260101' \
 	"$(pg_sql "EXPLAIN SELECT * FROM positions WHERE \"timestamp\" >= '2026-01-02' AND \"timestamp\" < '2026-01-03'")"
+
+# Batches across days (through the parent, which routes each row to its day's
+# partition); new rows, changed rows and unchanged rows in one batch; loading
+# again writes nothing.
+pg_sql 'TRUNCATE positions, aircraft'
+for d in 01 02 03 04 05 06; do
+	for a in 0a0001 0a0002 0a0003; do
+		printf '{"timestamp":"2026-02-%sT23:59:59.5Z","icao24":"%s","velocity":%d}\n' $d $a 1$d
+		printf '{"timestamp":"2026-02-%sT00:00:00Z","icao24":"%s","velocity":%d}\n' $d $a 2$d
+	done
+done >"$T/days.ndjson"
+grep -E '2026-02-0[12]T' "$T/days.ndjson" >"$T/days2.ndjson"
+run fs-sink-pg --stats "$T/days2.ndjson"
+t_eq 'two days in one batch: all rows, each in its day partition' '1 12 12|6|6' \
+	"$(stat batches) $(stat changed) $(pg_sql 'SELECT count(*) FROM positions;
+	SELECT count(*) FROM positions_20260201; SELECT count(*) FROM positions_20260202' | paste -sd'|')"
+# Six days: 12 rows already there, one of them with a new value, 24 new.
+sed 's/"icao24":"0a0002","velocity":101}/"icao24":"0a0002","velocity":999}/' "$T/days.ndjson" >"$T/days6.ndjson"
+run fs-sink-pg --stats "$T/days6.ndjson"
+t_eq 'six days in one batch: 24 new rows and one changed row written' '0 1 25 36' \
+	"$status $(stat batches) $(stat changed) $(pg_sql 'SELECT count(*) FROM positions')"
+t_eq 'six days in one batch: the changed row has its new value' '999' \
+	"$(pg_sql "SELECT velocity FROM positions WHERE icao24 = '0a0002' AND \"timestamp\" = '2026-02-01T23:59:59.5Z'")"
+t_eq 'six days in one batch: a partition per day' '6 6 6 6 6 6' \
+	"$(pg_sql "SELECT string_agg(n::text, ' ' ORDER BY p) FROM (SELECT tableoid::regclass::text AS p, count(*) AS n
+		FROM positions WHERE icao24 LIKE '0a000_' GROUP BY 1) x")"
+days_v=$(pg_sql "SELECT string_agg(xmin::text, ',' ORDER BY icao24, \"timestamp\") FROM positions")
+days_rows=$(pg_rows positions 'icao24, "timestamp"')
+run fs-sink-pg --stats "$T/days6.ndjson"
+t_eq 'six days again: nothing written' '0 0' "$status $(stat changed)"
+run fs-sink-pg --stats "$T/days2.ndjson"
+t_eq 'two days again (the older value of the changed row): one row written' '0 1' "$status $(stat changed)"
+run fs-sink-pg --stats --batch 5 "$T/days6.ndjson"
+t_eq 'six days again in batches of 5: only that row written back' '0 1' "$status $(stat changed)"
+t_eq 'batches across days, loaded again: the rows are as after once' "$days_rows" \
+	"$(pg_rows positions 'icao24, "timestamp"')"
+rewritten=$(paste -d' ' <(tr ',' '\n' <<<"$days_v") \
+	<(pg_sql "SELECT string_agg(xmin::text, ',' ORDER BY icao24, \"timestamp\") FROM positions" | tr ',' '\n') |
+	awk '$1 != $2' | wc -l)
+t_eq 'batches across days, loaded again: no other row rewritten (xmin)' 1 "$rewritten"
+
+# Another session inserting one of the batch's keys at the same time: the
+# batch waits for it to commit, then updates its row.
+pg_sql 'TRUNCATE positions, aircraft'
+{
+	echo "BEGIN; INSERT INTO positions (icao24, \"timestamp\", velocity) VALUES ('0a0003', '2026-02-03T00:00:00Z', 1);"
+	echo "SELECT pg_sleep(2); COMMIT;"
+} | psql -X -q >/dev/null &
+other=$!
+sleep 0.5
+run fs-sink-pg --stats "$T/days6.ndjson"
+wait $other
+t_eq 'a key inserted by another session meanwhile: exit 0, every row' '0 36 36' \
+	"$status $(stat out) $(pg_sql 'SELECT count(*) FROM positions')"
+t_eq 'a key inserted by another session meanwhile: the batch'"'"'s value wins' '203' \
+	"$(pg_sql "SELECT velocity FROM positions WHERE icao24 = '0a0003' AND \"timestamp\" = '2026-02-03T00:00:00Z'")"
 
 # --- Input, batches by size and by time, metrics ---------------------------
 
