@@ -13,6 +13,7 @@
 
 const char *progname = "flightstream";
 volatile sig_atomic_t cli_stop;
+volatile sig_atomic_t cli_signal_count;
 
 static void
 vwarn(int with_errno, const char *fmt, va_list ap)
@@ -73,6 +74,7 @@ on_stop(int sig)
 {
 	(void)sig;
 	cli_stop = 1;
+	cli_signal_count++;
 }
 
 void

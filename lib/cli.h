@@ -22,6 +22,8 @@ extern const char *progname;
 
 /* Set by SIGINT and SIGTERM: stop reading, flush, exit 0. */
 extern volatile sig_atomic_t cli_stop;
+/* How many SIGINT and SIGTERM came: a second one gives up waiting (retry.h). */
+extern volatile sig_atomic_t cli_signal_count;
 
 void fs_err(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 void fs_errx(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));

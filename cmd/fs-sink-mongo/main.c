@@ -53,15 +53,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-volatile sig_atomic_t sinkmongo_signals;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	cli_stop = 1;
-	sinkmongo_signals++;
-}
 
 /* Everything the read loop and its idle hook share. */
 struct run {
@@ -241,7 +232,6 @@ main(int argc, char **argv)
 {
 	static struct run run;
 	struct run *x = &run;
-	struct sigaction sa;
 	struct ndjson_line l;
 	const char *uri = NULL;
 	int ch, init = 0, timeseries = 0;
@@ -312,12 +302,6 @@ main(int argc, char **argv)
 	if ((timeseries || ttl_ms > 0) && !init)
 		fs_errx(EXIT_USAGE, "--timeseries and --ttl go with --init");
 
-	/* Our own handler counts the signals; it does what cli's does besides. */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 
 	if (uri != NULL && x->c.verbose >= 0 && mongo_has_password(uri))
 		fs_warnx("a password in --uri can be seen by other users of this machine:"

@@ -74,8 +74,6 @@ void batch_clear(struct batch *b);
 void batch_add(struct batch *b, const bson_t *doc, const char *line, size_t len,
     const char *file, uint64_t lineno);
 
-/* main.c: SIGINT and SIGTERM so far; the second gives up retrying. */
-extern volatile sig_atomic_t sinkmongo_signals;
 
 /* write.c */
 struct sink {

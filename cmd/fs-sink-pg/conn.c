@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "retry.h"
 #include "sinkpg.h"
 #include "ts.h"
 
@@ -387,45 +388,8 @@ conn_open(struct sink *s, int check)
 int
 conn_backoff(struct sink *s, const char *what)
 {
-	int64_t delay, until;
-	static int seeded;
-
-	if (!seeded) {
-		srandom((unsigned)(getpid() ^ ts_now_ms()));
-		seeded = 1;
-	}
-	if (s->retry >= s->retries) {
-		fs_warnx("%s: %s; giving up after %d %s", what, s->err, s->retries,
-		    s->retries == 1 ? "retry" : "retries");
+	if (retry_backoff(&s->retry, s->retries, s->retry_max_ms, s->verbose, what, s->err) != 0)
 		return -1;
-	}
-	/* Exponential, from 100 ms up to --retry-max, with jitter so that sinks spread out. */
-	delay = s->retry >= 20 ? s->retry_max_ms : 100LL << s->retry;
-	if (delay > s->retry_max_ms)
-		delay = s->retry_max_ms;
-	delay = delay / 2 + (delay > 1 ? random() % (delay / 2 + 1) : 0);
-	s->retry++;
 	(*s->retries_n)++;
-	if (s->verbose >= 0)
-		fs_warnx("%s: %s; retry %d of %d in %.1fs", what, s->err, s->retry, s->retries,
-		    (double)delay / 1000);
-	until = ts_mono_ms() + delay;
-	/* The first signal stops the reading, and the batch at hand is still committed; a second gives up. */
-	while (sinkpg_signals < 2 && ts_mono_ms() < until) {
-		int64_t nap = until - ts_mono_ms();
-		struct timespec ts;
-
-		if (nap > 100)
-			nap = 100;
-		if (nap <= 0)
-			break;
-		ts.tv_sec = 0;
-		ts.tv_nsec = (long)nap * 1000000;
-		nanosleep(&ts, NULL);
-	}
-	if (sinkpg_signals >= 2) {
-		fs_warnx("%s: stopped by a second signal while waiting to retry", what);
-		return -1;
-	}
 	return 0;
 }

@@ -45,15 +45,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-volatile sig_atomic_t sinkpg_signals;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	cli_stop = 1;
-	sinkpg_signals++;
-}
 
 /* Everything the read loop and its idle hook share. */
 struct run {
@@ -266,7 +257,6 @@ main(int argc, char **argv)
 {
 	static struct run run;
 	struct run *x = &run;
-	struct sigaction sa;
 	struct ndjson_line l;
 	const char *dsn = NULL;
 	int ch, init = 0, rc;
@@ -318,12 +308,6 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 
-	/* Our own handler counts the signals; it does what cli's does besides. */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 
 	if (dsn != NULL && x->c.verbose >= 0) {
 		PQconninfoOption *o, *opts = PQconninfoParse(dsn, NULL);

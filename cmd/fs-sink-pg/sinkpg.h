@@ -185,8 +185,6 @@ void batch_add(struct batch *b, int t, const struct buf *row, const struct rowke
 /* batch_sort puts each table's rows in key order. */
 void batch_sort(struct batch *b);
 
-/* main.c: SIGINT and SIGTERM so far; the second gives up retrying. */
-extern volatile sig_atomic_t sinkpg_signals;
 
 /* conn.c */
 enum pgerr {
