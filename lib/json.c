@@ -220,3 +220,74 @@ json_number(const char *s, size_t len)
 		return v;
 	}
 }
+
+/* json_utf8 appends the code point cp as UTF-8. */
+void
+json_utf8(struct buf *b, unsigned cp)
+{
+	char c[4];
+
+	if (cp < 0x80) {
+		buf_addc(b, (char)cp);
+		return;
+	}
+	if (cp < 0x800) {
+		c[0] = (char)(0xc0 | cp >> 6);
+		c[1] = (char)(0x80 | (cp & 0x3f));
+		buf_add(b, c, 2);
+	} else if (cp < 0x10000) {
+		c[0] = (char)(0xe0 | cp >> 12);
+		c[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		c[2] = (char)(0x80 | (cp & 0x3f));
+		buf_add(b, c, 3);
+	} else {
+		c[0] = (char)(0xf0 | cp >> 18);
+		c[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		c[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		c[3] = (char)(0x80 | (cp & 0x3f));
+		buf_add(b, c, 4);
+	}
+}
+
+/* json_unescape: see json.h. */
+int
+json_unescape(struct buf *b, const char *s, size_t n)
+{
+	const char *p = s + 1, *e = s + n - 1, *bs;
+	unsigned cp, lo;
+
+	while (p < e) {
+		if ((bs = memchr(p, '\\', (size_t)(e - p))) == NULL) {
+			buf_add(b, p, (size_t)(e - p));
+			break;
+		}
+		buf_add(b, p, (size_t)(bs - p));
+		p = bs + 1;
+		switch (*p++) {
+		case 'b': buf_addc(b, '\b'); break;
+		case 'f': buf_addc(b, '\f'); break;
+		case 'n': buf_addc(b, '\n'); break;
+		case 'r': buf_addc(b, '\r'); break;
+		case 't': buf_addc(b, '\t'); break;
+		case 'u':
+			cp = (unsigned)json_hex4(p);
+			p += 4;
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return -1;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (e - p < 6 || p[0] != '\\' || p[1] != 'u')
+					return -1;
+				lo = (unsigned)json_hex4(p + 2);
+				if (lo < 0xdc00 || lo > 0xdfff)
+					return -1;
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				p += 6;
+			}
+			json_utf8(b, cp);
+			break;
+		default:	/* " \ / */
+			buf_addc(b, p[-1]);
+		}
+	}
+	return 0;
+}

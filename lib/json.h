@@ -71,4 +71,15 @@ json_hex4(const char *p)
  */
 long utf8_check(const char *p, size_t n);
 
+/* json_utf8 appends the code point cp as UTF-8. */
+void json_utf8(struct buf *b, unsigned cp);
+
+/*
+ * json_unescape appends the text of the JSON string s[0..n) (with its
+ * quotes, valid JSON: a parser saw it) to b, escapes decoded. Returns
+ * -1 for an escaped half of a surrogate pair, which is no character.
+ * A \u0000 becomes a NUL byte: the caller decides about it.
+ */
+int json_unescape(struct buf *b, const char *s, size_t n);
+
 #endif

@@ -87,76 +87,13 @@ jend(const char *s, size_t i, size_t n)
 	return n;
 }
 
-static void
-utf8(struct buf *b, unsigned cp)
-{
-	char c[4];
-
-	if (cp < 0x80) {
-		buf_addc(b, (char)cp);
-	} else if (cp < 0x800) {
-		c[0] = (char)(0xc0 | cp >> 6);
-		c[1] = (char)(0x80 | (cp & 0x3f));
-		buf_add(b, c, 2);
-	} else if (cp < 0x10000) {
-		c[0] = (char)(0xe0 | cp >> 12);
-		c[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		c[2] = (char)(0x80 | (cp & 0x3f));
-		buf_add(b, c, 3);
-	} else {
-		c[0] = (char)(0xf0 | cp >> 18);
-		c[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		c[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		c[3] = (char)(0x80 | (cp & 0x3f));
-		buf_add(b, c, 4);
-	}
-}
-
-/*
- * jstr sets b to the text of the JSON string s[0..n) (with its quotes).
- * Returns -1 for an escaped half of a surrogate pair, which is no
- * character.
- */
+/* unescape sets b to the text of the JSON string s[0..n), NUL-terminated; -1 as json_unescape. */
 static int
-jstr(struct buf *b, const char *s, size_t n)
+unescape(struct buf *b, const char *s, size_t n)
 {
-	const char *p = s + 1, *e = s + n - 1, *bs;
-	unsigned cp, lo;
-
 	buf_reset(b);
-	while (p < e) {
-		if ((bs = memchr(p, '\\', (size_t)(e - p))) == NULL) {
-			buf_add(b, p, (size_t)(e - p));
-			break;
-		}
-		buf_add(b, p, (size_t)(bs - p));
-		p = bs + 1;
-		switch (*p++) {
-		case 'b': buf_addc(b, '\b'); break;
-		case 'f': buf_addc(b, '\f'); break;
-		case 'n': buf_addc(b, '\n'); break;
-		case 'r': buf_addc(b, '\r'); break;
-		case 't': buf_addc(b, '\t'); break;
-		case 'u':
-			cp = (unsigned)json_hex4(p);
-			p += 4;
-			if (cp >= 0xdc00 && cp <= 0xdfff)
-				return -1;
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (e - p < 6 || p[0] != '\\' || p[1] != 'u')
-					return -1;
-				lo = (unsigned)json_hex4(p + 2);
-				if (lo < 0xdc00 || lo > 0xdfff)
-					return -1;
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				p += 6;
-			}
-			utf8(b, cp);
-			break;
-		default:	/* " \ / */
-			buf_addc(b, p[-1]);
-		}
-	}
+	if (json_unescape(b, s, n) != 0)
+		return -1;
 	buf_cstr(b);
 	return 0;
 }
@@ -246,7 +183,7 @@ value(struct docmaker *dm, bson_t *p, const char *k, int kl, const char *s, size
 		bson_append_bool(p, k, kl, s[0] == 't');
 		return 0;
 	case '"':
-		if (jstr(&dm->str, s, n) != 0)
+		if (unescape(&dm->str, s, n) != 0)
 			return bad(fe, "encoding", "%s holds an escaped half of a UTF-16 surrogate"
 			    " pair, which is no character", field);
 		bson_append_utf8(p, k, kl, dm->str.len ? dm->str.p : "", (int)dm->str.len);
@@ -266,7 +203,7 @@ value(struct docmaker *dm, bson_t *p, const char *k, int kl, const char *s, size
 		bson_append_document_begin(p, k, kl, &child);
 		for (i = ws(s, 1, n); rc == 0 && i < n && s[i] == '"'; ) {
 			e = jend(s, i, n);
-			if (jstr(&dm->str, s + i, e - i) != 0)
+			if (unescape(&dm->str, s + i, e - i) != 0)
 				rc = bad(fe, "encoding", "%s holds an escaped half of a UTF-16"
 				    " surrogate pair, which is no character", field);
 			else
@@ -307,7 +244,7 @@ parse_time(struct docmaker *dm, const char *k, const char *s, size_t n, struct f
     int64_t *ms)
 {
 	if (s[0] == '"') {
-		if (jstr(&dm->str, s, n) != 0 || ts_parse_any(dm->str.p, dm->str.len, ms) != 0)
+		if (unescape(&dm->str, s, n) != 0 || ts_parse_any(dm->str.p, dm->str.len, ms) != 0)
 			return bad(fe, "format", "%s %.*s is not an RFC 3339 time", k,
 			    (int)(n > 60 ? 60 : n), s);
 		return 0;

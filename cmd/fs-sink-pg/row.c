@@ -126,81 +126,6 @@ type_name(char c)
 	}
 }
 
-static void
-utf8(struct buf *b, unsigned cp)
-{
-	char c[4];
-
-	if (cp < 0x80) {
-		buf_addc(b, (char)cp);
-		return;
-	}
-	if (cp < 0x800) {
-		c[0] = (char)(0xc0 | cp >> 6);
-		c[1] = (char)(0x80 | (cp & 0x3f));
-		buf_add(b, c, 2);
-	} else if (cp < 0x10000) {
-		c[0] = (char)(0xe0 | cp >> 12);
-		c[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		c[2] = (char)(0x80 | (cp & 0x3f));
-		buf_add(b, c, 3);
-	} else {
-		c[0] = (char)(0xf0 | cp >> 18);
-		c[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		c[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		c[3] = (char)(0x80 | (cp & 0x3f));
-		buf_add(b, c, 4);
-	}
-}
-
-/*
- * jstr appends the text of the JSON string s[0..n) (quotes included,
- * valid JSON: the parser saw it) to b. Returns -1 for an escaped half
- * of a surrogate pair, which is no character. A \u0000 becomes a NUL
- * byte, which the server refuses in text: that is its call.
- */
-static int
-jstr(struct buf *b, const char *s, size_t n)
-{
-	const char *p = s + 1, *e = s + n - 1, *bs;
-	unsigned cp, lo;
-
-	while (p < e) {
-		if ((bs = memchr(p, '\\', (size_t)(e - p))) == NULL) {
-			buf_add(b, p, (size_t)(e - p));
-			break;
-		}
-		buf_add(b, p, (size_t)(bs - p));
-		p = bs + 1;
-		switch (*p++) {
-		case 'b': buf_addc(b, '\b'); break;
-		case 'f': buf_addc(b, '\f'); break;
-		case 'n': buf_addc(b, '\n'); break;
-		case 'r': buf_addc(b, '\r'); break;
-		case 't': buf_addc(b, '\t'); break;
-		case 'u':
-			cp = (unsigned)json_hex4(p);
-			p += 4;
-			if (cp >= 0xdc00 && cp <= 0xdfff)
-				return -1;
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (e - p < 6 || p[0] != '\\' || p[1] != 'u')
-					return -1;
-				lo = (unsigned)json_hex4(p + 2);
-				if (lo < 0xdc00 || lo > 0xdfff)
-					return -1;
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				p += 6;
-			}
-			utf8(b, cp);
-			break;
-		default:	/* " \ / */
-			buf_addc(b, p[-1]);
-		}
-	}
-	return 0;
-}
-
 /* jskip returns the end of the JSON value that starts at s[i] (an array's element). */
 static size_t
 jskip(const char *s, size_t i, size_t n)
@@ -318,7 +243,7 @@ array(struct buf *out, const char *s, size_t n, int ints, const char *name,
 			size_t len_at = out->len;
 
 			put32(out, 0);
-			if (jstr(out, s + i, e - i) != 0) {
+			if (json_unescape(out, s + i, e - i) != 0) {
 				fe->kind = "encoding";
 				snprintf(fe->msg, sizeof fe->msg, "%s holds an escaped half of a"
 				    " UTF-16 surrogate pair, which is no character", name);
@@ -374,7 +299,7 @@ field(struct rowmaker *rm, struct buf *out, const struct column *c, const char *
 		if (s[0] == '"') {
 			at = out->len;
 			put32(out, 0);
-			if (jstr(out, s, n) != 0) {
+			if (json_unescape(out, s, n) != 0) {
 				fe->kind = "encoding";
 				snprintf(fe->msg, sizeof fe->msg, "%s holds an escaped half of a"
 				    " UTF-16 surrogate pair, which is no character", c->name);
@@ -392,7 +317,7 @@ field(struct rowmaker *rm, struct buf *out, const struct column *c, const char *
 	case CK_TS:
 		if (s[0] == '"') {
 			buf_reset(&rm->scratch);
-			if (jstr(&rm->scratch, s, n) != 0 ||
+			if (json_unescape(&rm->scratch, s, n) != 0 ||
 			    ts_parse_any(rm->scratch.p, rm->scratch.len, ms) != 0) {
 				fe->kind = "format";
 				snprintf(fe->msg, sizeof fe->msg, "%s %.*s is not an RFC 3339 time",

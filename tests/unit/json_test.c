@@ -315,9 +315,62 @@ test_utf8_exhaustive(void)
 	t_int(0, bad, "utf8_check judges every pair of bytes right");
 }
 
+/* json_unescape is json_str backwards: every code point written and read back is itself. */
+static void
+test_unescape(void)
+{
+	static const struct {
+		const char *in, *want;
+		size_t wantn;
+		int rc;
+	} c[] = {
+		{ "\"\"", "", 0, 0 },
+		{ "\"plain\"", "plain", 5, 0 },
+		{ "\"a\\\"b\\\\c\\/d\"", "a\"b\\c/d", 7, 0 },
+		{ "\"\\b\\f\\n\\r\\t\"", "\b\f\n\r\t", 5, 0 },
+		{ "\"\\u00e9\\u20AC\"", "\xc3\xa9\xe2\x82\xac", 5, 0 },
+		{ "\"\\ud83d\\ude00!\"", "\xf0\x9f\x98\x80!", 5, 0 },
+		{ "\"x\\u0000y\"", "x\0y", 3, 0 },
+		{ "\"\\ude00\"", NULL, 0, -1 },		/* a low half alone */
+		{ "\"\\ud83d\"", NULL, 0, -1 },		/* a high half alone */
+		{ "\"\\ud83d\\u0041\"", NULL, 0, -1 },	/* a high half, then no low half */
+	};
+	struct buf b = BUF_INIT, w = BUF_INIT, e = BUF_INIT;
+	size_t i;
+	unsigned cp;
+	int bad = 0, rc;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		buf_reset(&b);
+		rc = json_unescape(&b, c[i].in, strlen(c[i].in));
+		t_int(c[i].rc, rc, "json_unescape %s: status", c[i].in);
+		if (rc == 0)
+			t_mem(c[i].want, c[i].wantn, buf_cstr(&b), b.len, "json_unescape %s", c[i].in);
+	}
+	for (cp = 1; cp <= 0x10ffff; cp++) {
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		buf_reset(&w);
+		json_utf8(&w, cp);
+		buf_reset(&e);
+		json_str(&e, w.p, w.len);
+		buf_reset(&b);
+		rc = json_unescape(&b, e.p, e.len);
+		if (rc != 0 || b.len != w.len || memcmp(b.p, w.p, w.len) != 0) {
+			if (bad++ == 0)
+				t_diag("code point U+%04X does not come back", cp);
+		}
+	}
+	t_int(0, bad, "json_unescape gives back every code point json_str wrote");
+	buf_free(&b);
+	buf_free(&w);
+	buf_free(&e);
+}
+
 int
 main(void)
 {
+	test_unescape();
 	test_str();
 	test_int();
 	test_fixed();
