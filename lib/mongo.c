@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "json.h"
 #include "mongo.h"
+#include "secret.h"
 
 int
 mongo_time_field(const char *name, size_t len)
@@ -27,46 +28,7 @@ mongo_time_field(const char *name, size_t len)
 
 /* --- Secrets ------------------------------------------------------------- */
 
-#define MAX_SECRETS 8
-static char *secrets[MAX_SECRETS];
-static int nsecrets;
 static int log_verbose;
-
-static void
-secret_add(const char *p, size_t n)
-{
-	int i;
-
-	if (n == 0 || nsecrets == MAX_SECRETS)
-		return;
-	for (i = 0; i < nsecrets; i++)
-		if (strlen(secrets[i]) == n && memcmp(secrets[i], p, n) == 0)
-			return;
-	secrets[nsecrets] = xmalloc(n + 1);
-	memcpy(secrets[nsecrets], p, n);
-	secrets[nsecrets][n] = '\0';
-	nsecrets++;
-}
-
-/* secret_add_pct adds a percent-encoded secret, raw and decoded. */
-static void
-secret_add_pct(const char *p, size_t n)
-{
-	char *d = xmalloc(n + 1);
-	size_t i, k = 0;
-
-	secret_add(p, n);
-	for (i = 0; i < n; i++) {
-		if (p[i] == '%' && i + 2 < n && json_hexdigit(p[i + 1]) >= 0 &&
-		    json_hexdigit(p[i + 2]) >= 0) {
-			d[k++] = (char)(json_hexdigit(p[i + 1]) * 16 + json_hexdigit(p[i + 2]));
-			i += 2;
-		} else
-			d[k++] = p[i];
-	}
-	secret_add(d, k);
-	free(d);
-}
 
 /*
  * secrets_of notes the password of a URI's user info (user:password@,
@@ -81,21 +43,12 @@ secrets_of(const char *uri)
 		"password=", "tlsCertificateKeyFilePassword=", "sslclientcertificatekeypassword=",
 		"authMechanismProperties=",
 	};
-	const char *p, *e, *at, *colon;
+	const char *p;
 	size_t i;
 
 	if (uri == NULL)
 		return;
-	if ((p = strstr(uri, "://")) != NULL) {
-		p += 3;
-		e = p + strcspn(p, "/?");
-		if ((at = memchr(p, '@', (size_t)(e - p))) != NULL) {
-			while (memchr(at + 1, '@', (size_t)(e - at - 1)) != NULL)
-				at = memchr(at + 1, '@', (size_t)(e - at - 1));
-			if ((colon = memchr(p, ':', (size_t)(at - p))) != NULL)
-				secret_add_pct(colon + 1, (size_t)(at - colon - 1));
-		}
-	}
+	secret_uri_userinfo(uri);
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		for (p = uri; (p = strcasestr(p, keys[i])) != NULL; ) {
 			p += strlen(keys[i]);
@@ -106,37 +59,17 @@ secrets_of(const char *uri)
 int
 mongo_has_password(const char *uri)
 {
-	int had = nsecrets, i;
+	int had = secret_count();
 
 	secrets_of(uri);
-	if (nsecrets > had)
-		return 1;
-	/* Noted already (mongo_setup): look again, at this URI only. */
-	for (i = 0; i < nsecrets; i++)
-		if (strstr(uri, secrets[i]) != NULL)
-			return 1;
-	return 0;
+	/* New ones, or noted already (mongo_setup): look at this URI only. */
+	return secret_count() > had || secret_in(uri);
 }
 
 void
 mongo_redact(char *s, size_t size)
 {
-	struct buf b = BUF_INIT;
-	const char *p, *hit;
-	int i;
-
-	for (i = 0; i < nsecrets; i++) {
-		if (strstr(s, secrets[i]) == NULL)
-			continue;
-		buf_reset(&b);
-		for (p = s; (hit = strstr(p, secrets[i])) != NULL; p = hit + strlen(secrets[i])) {
-			buf_add(&b, p, (size_t)(hit - p));
-			buf_adds(&b, "***");
-		}
-		buf_adds(&b, p);
-		snprintf(s, size, "%s", buf_cstr(&b));
-	}
-	buf_free(&b);
+	secret_redact(s, size);
 }
 
 /* --- libmongoc's log ----------------------------------------------------- */
@@ -168,12 +101,8 @@ mongo_setup(const char *uri, int verbose)
 void
 mongo_teardown(void)
 {
-	int i;
-
 	mongoc_cleanup();
-	for (i = 0; i < nsecrets; i++)
-		free(secrets[i]);
-	nsecrets = 0;
+	secret_forget();
 }
 
 /* --- Connecting ---------------------------------------------------------- */

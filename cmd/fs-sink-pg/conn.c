@@ -22,49 +22,11 @@
 #include "cli.h"
 #include "json.h"
 #include "retry.h"
+#include "secret.h"
 #include "sinkpg.h"
 #include "ts.h"
 
 /* --- Secrets -------------------------------------------------------------- */
-
-#define MAX_SECRETS 8
-static char *secrets[MAX_SECRETS];
-static int nsecrets;
-
-static void
-secret_add(const char *p, size_t n)
-{
-	int i;
-
-	if (n == 0 || nsecrets == MAX_SECRETS)
-		return;
-	for (i = 0; i < nsecrets; i++)
-		if (strlen(secrets[i]) == n && memcmp(secrets[i], p, n) == 0)
-			return;
-	secrets[nsecrets] = xmalloc(n + 1);
-	memcpy(secrets[nsecrets], p, n);
-	secrets[nsecrets][n] = '\0';
-	nsecrets++;
-}
-
-/* secret_add_uri adds a percent-encoded secret, raw and decoded. */
-static void
-secret_add_uri(const char *p, size_t n)
-{
-	char *d = xmalloc(n + 1);
-	size_t i, k = 0;
-
-	secret_add(p, n);
-	for (i = 0; i < n; i++) {
-		if (p[i] == '%' && i + 2 < n && json_hexdigit(p[i + 1]) >= 0 && json_hexdigit(p[i + 2]) >= 0) {
-			d[k++] = (char)(json_hexdigit(p[i + 1]) * 16 + json_hexdigit(p[i + 2]));
-			i += 2;
-		} else
-			d[k++] = p[i];
-	}
-	secret_add(d, k);
-	free(d);
-}
 
 /*
  * conn_secrets notes every password that the connection string or the
@@ -78,7 +40,7 @@ void
 conn_secrets(const char *dsn)
 {
 	PQconninfoOption *opts, *o;
-	const char *p, *at, *e, *env;
+	const char *p, *e, *env;
 	char *err = NULL;
 
 	if ((env = getenv("PGPASSWORD")) != NULL)
@@ -92,17 +54,7 @@ conn_secrets(const char *dsn)
 		PQconninfoFree(opts);
 	}
 	PQfreemem(err);
-	if ((p = strstr(dsn, "://")) != NULL) {
-		p += 3;
-		e = p + strcspn(p, "/?");
-		if ((at = memchr(p, '@', (size_t)(e - p))) != NULL) {
-			/* The last '@' before the host: user:password@host */
-			while (memchr(at + 1, '@', (size_t)(e - at - 1)) != NULL)
-				at = memchr(at + 1, '@', (size_t)(e - at - 1));
-			if ((e = memchr(p, ':', (size_t)(at - p))) != NULL)
-				secret_add_uri(e + 1, (size_t)(at - e - 1));
-		}
-	}
+	secret_uri_userinfo(dsn);
 	for (p = dsn; (p = strstr(p, "password")) != NULL; ) {
 		p += 8;
 		p += strspn(p, " \t");
@@ -118,7 +70,7 @@ conn_secrets(const char *dsn)
 			secret_add(p + 1, (size_t)(e - p - 1));
 		} else {
 			e = p + strcspn(p, " \t&#");
-			secret_add_uri(p, (size_t)(e - p));
+			secret_add_pct(p, (size_t)(e - p));
 		}
 	}
 }
@@ -127,22 +79,7 @@ conn_secrets(const char *dsn)
 void
 conn_redact(char *s, size_t size)
 {
-	struct buf b = BUF_INIT;
-	const char *p, *hit;
-	int i;
-
-	for (i = 0; i < nsecrets; i++) {
-		if (strstr(s, secrets[i]) == NULL)
-			continue;
-		buf_reset(&b);
-		for (p = s; (hit = strstr(p, secrets[i])) != NULL; p = hit + strlen(secrets[i])) {
-			buf_add(&b, p, (size_t)(hit - p));
-			buf_adds(&b, "***");
-		}
-		buf_adds(&b, p);
-		snprintf(s, size, "%s", buf_cstr(&b));
-	}
-	buf_free(&b);
+	secret_redact(s, size);
 }
 
 /* --- Errors --------------------------------------------------------------- */
