@@ -59,6 +59,21 @@ reject_format(struct buf *out, const char *tool, const char *code,
 	buf_add(out, "}\n", 2);
 }
 
+void
+reject_encoding(const char *p, size_t n, const char **code, char *msg, size_t msgsz)
+{
+	const char *nul = memchr(p, '\0', n);
+	long bad = utf8_check(p, n);
+
+	if (nul != NULL && (bad < 0 || nul - p <= bad)) {
+		*code = "encoding";
+		snprintf(msg, msgsz, "NUL byte at byte %ld", (long)(nul - p) + 1);
+	} else if (bad >= 0) {
+		*code = "encoding";
+		snprintf(msg, msgsz, "invalid UTF-8 at byte %ld", bad + 1);
+	}
+}
+
 int
 reject_open(struct rejects *rj, const char *tool, const char *path, int quiet)
 {

@@ -39,6 +39,14 @@ int reject_open(struct rejects *rj, const char *tool, const char *path, int quie
 void reject_format(struct buf *out, const char *tool, const char *code,
     const char *msg, const char *line, size_t len, size_t full_len);
 
+/*
+ * reject_encoding looks at a line that did not parse as JSON: when it
+ * holds a NUL byte or invalid UTF-8 (whichever comes first) it sets
+ * *code to "encoding" and msg to where, since that is the better
+ * reason; otherwise it leaves both as they were.
+ */
+void reject_encoding(const char *p, size_t n, const char **code, char *msg, size_t msgsz);
+
 /* reject_line records one reject. -1 if it could not be written. */
 int reject_line(struct rejects *rj, const struct ndjson_line *l,
     const char *code, const char *msg);

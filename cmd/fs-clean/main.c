@@ -274,22 +274,6 @@ clock_ms(struct run *R)
 	return R->now;
 }
 
-/* encoding replaces a parse error by "encoding" when the line is not UTF-8 text. */
-static void
-encoding(const char *p, size_t n, const char **code, char *msg, size_t msgsz)
-{
-	const char *nul = memchr(p, '\0', n);
-	long bad = utf8_check(p, n);
-
-	if (nul != NULL && (bad < 0 || nul - p <= bad)) {
-		*code = "encoding";
-		snprintf(msg, msgsz, "NUL byte at byte %ld", (long)(nul - p) + 1);
-	} else if (bad >= 0) {
-		*code = "encoding";
-		snprintf(msg, msgsz, "invalid UTF-8 at byte %ld", bad + 1);
-	}
-}
-
 /*
  * lone_surrogate returns the offset of a \uD800-\uDFFF escape that is
  * not half of a surrogate pair, or -1. JSON's grammar lets one through
@@ -377,7 +361,7 @@ process(struct run *R, struct event *ev, const struct ndjson_line *l)
 		 * valid JSON, so a line that parsed is valid text: only a
 		 * line that did not is worth looking at byte by byte.
 		 */
-		encoding(l->p, l->len, &code, msg, sizeof msg);
+		reject_encoding(l->p, l->len, &code, msg, sizeof msg);
 		return reject(R, l, code, msg);
 	}
 	if (not_strict(l->p, l->len, &code, msg, sizeof msg) != 0 ||
@@ -440,7 +424,7 @@ main(int argc, char **argv)
 	R.tk = track_new(&R.o);
 	event_init(&ev);
 
-	/* No UTF-8 scan in the reader: see encoding(). */
+	/* No UTF-8 scan in the reader: see reject_encoding() in process(). */
 	r = ndjson_open(argv, argc, R.c.max_line, 0);
 	ndjson_set_idle(r, flush_all, &R);
 	stats_reader(&R.st, r);
