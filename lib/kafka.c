@@ -27,7 +27,7 @@ struct kafka_conf kafka_conf;
 #define SLOT_BITS 12
 #define GEN_BITS 8
 #define SEQ_BITS (64 - SLOT_BITS - GEN_BITS)
-#define MAX_SLOTS (1 << SLOT_BITS)
+#define MAX_SLOTS KAFKA_MAX_SLOTS	/* 1 << SLOT_BITS */
 #define SEQ_MASK ((UINT64_C(1) << SEQ_BITS) - 1)
 #define GEN_MASK ((1u << GEN_BITS) - 1)
 #define STORE_EVERY 1024	/* messages between offset stores */
@@ -52,6 +52,7 @@ struct slot {
 	int eof;
 	int revoking;
 	int seen;		/* was assigned before in this process */
+	int64_t start;		/* --offset at this assignment, else RD_KAFKA_OFFSET_INVALID */
 };
 
 struct kafka_in {
@@ -69,8 +70,13 @@ struct kafka_in {
 	int fatal;
 	struct buf name;	/* "kafka:TOPIC" of the current message */
 	char longname[256];
+	const rd_kafka_topic_t *longname_rkt;	/* whose name longname holds */
 	void (*on_revoke)(void *);
 	void *on_revoke_arg;
+	rd_kafka_queue_t *q;	/* the consumer queue, to watch its length */
+	size_t qmin;		/* queued.min.messages */
+	int throttled;		/* the queue reached qmin: librdkafka stopped fetching */
+	unsigned nread;
 };
 
 static struct slot slots[MAX_SLOTS];
@@ -85,6 +91,28 @@ kafka_uri(const char *name)
 	return NULL;
 }
 
+static int
+check_prop(const char *prop, const char *eq)
+{
+	rd_kafka_conf_t *conf;
+	char name[256], err[512];
+	int rc = 0;
+
+	if ((size_t)(eq - prop) >= sizeof name) {
+		fs_warnx("invalid property '%s': name too long", prop);
+		return -1;
+	}
+	memcpy(name, prop, (size_t)(eq - prop));
+	name[eq - prop] = '\0';
+	conf = rd_kafka_conf_new();
+	if (rd_kafka_conf_set(conf, name, eq + 1, err, sizeof err) != RD_KAFKA_CONF_OK) {
+		fs_warnx("invalid property '%s': %s", prop, err);
+		rc = -1;
+	}
+	rd_kafka_conf_destroy(conf);
+	return rc;
+}
+
 int
 kafka_option(const char *prop)
 {
@@ -94,6 +122,13 @@ kafka_option(const char *prop)
 		fs_warnx("invalid property '%s': not name=value", prop);
 		return -1;
 	}
+	/*
+	 * Check the name and the value now, on a scratch configuration, so
+	 * that a misspelt property is a usage error, as in kcat, and not a
+	 * failure once the program runs.
+	 */
+	if (check_prop(prop, eq) != 0)
+		return -1;
 	if (kafka_conf.nprops >= KAFKA_MAX_PROPS) {
 		fs_warnx("too many -X properties (at most %d)", KAFKA_MAX_PROPS);
 		return -1;
@@ -278,6 +313,19 @@ kafka_release(kafka_tok t)
 }
 
 int
+kafka_tok_where(kafka_tok t, int *slot, int64_t *offset)
+{
+	struct slot *s;
+	struct entry *e = tok_entry(t, &s);
+
+	if (e == NULL)
+		return -1;
+	*slot = (int)(s - slots);
+	*offset = e->offset;
+	return 0;
+}
+
+int
 kafka_tok_revoked(kafka_tok t)
 {
 	struct slot *s;
@@ -351,6 +399,7 @@ slot_add(const char *topic, int32_t partition)
 	slots[i].done = slots[i].stored = -1;
 	slots[i].eof = 0;
 	slots[i].revoking = 0;
+	slots[i].start = RD_KAFKA_OFFSET_INVALID;
 	return i;
 }
 
@@ -407,6 +456,24 @@ release_current(struct kafka_in *k)
 	}
 }
 
+/* debug_parts shows a partition list on stderr when FS_KAFKA_DEBUG is set. */
+static void
+debug_parts(const char *what, const rd_kafka_topic_partition_list_t *parts)
+{
+	char line[1024];
+	size_t len = 0;
+	int i;
+
+	if (getenv("FS_KAFKA_DEBUG") == NULL)
+		return;
+	line[0] = '\0';
+	for (i = 0; i < parts->cnt && len < sizeof line - 64; i++)
+		len += (size_t)snprintf(line + len, sizeof line - len, " %s[%d]@%lld",
+		    parts->elems[i].topic, (int)parts->elems[i].partition,
+		    (long long)parts->elems[i].offset);
+	fs_warnx("%s:%s", what, line);
+}
+
 static void
 revoke_parts(struct kafka_in *k, rd_kafka_topic_partition_list_t *parts)
 {
@@ -424,7 +491,21 @@ revoke_parts(struct kafka_in *k, rd_kafka_topic_partition_list_t *parts)
 		k->on_revoke(k->on_revoke_arg);
 	ndjson_flush_all();
 	store(k, 1);
+	if (getenv("FS_KAFKA_DEBUG") != NULL) {
+		rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
+
+		rd_kafka_position(k->rk, c);
+		debug_parts("revoking, positions", c);
+		rd_kafka_topic_partition_list_destroy(c);
+	}
 	err = rd_kafka_commit(k->rk, NULL, 0);
+	if (getenv("FS_KAFKA_DEBUG") != NULL) {
+		rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
+
+		rd_kafka_committed(k->rk, c, 2000);
+		debug_parts("revoking, committed", c);
+		rd_kafka_topic_partition_list_destroy(c);
+	}
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
 		fs_warnx("cannot commit offsets of revoked partitions: %s", rd_kafka_err2str(err));
 	for (i = 0; i < nslots; i++)
@@ -434,6 +515,7 @@ revoke_parts(struct kafka_in *k, rd_kafka_topic_partition_list_t *parts)
 			k->assigned--;
 		}
 	k->last = NULL;
+	k->longname_rkt = NULL;
 }
 
 static void
@@ -450,21 +532,22 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		for (i = 0; i < parts->cnt; i++) {
 			si = slot_add(parts->elems[i].topic, parts->elems[i].partition);
 			/* --offset beginning/end: where this process first reads a partition. */
+			slots[si].start = RD_KAFKA_OFFSET_INVALID;
 			if (o != NULL && !slots[si].seen) {
 				if (strcmp(o, "beginning") == 0)
 					parts->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
 				else if (strcmp(o, "end") == 0)
 					parts->elems[i].offset = RD_KAFKA_OFFSET_END;
+				slots[si].start = parts->elems[i].offset;
 			}
 			slots[si].seen = 1;
 			k->assigned++;
 		}
+		debug_parts("assigned", parts);
 		if (cooperative)
 			e = rd_kafka_incremental_assign(rk, parts);
 		else
 			rd_kafka_assign(rk, parts);
-		if (kafka_conf.exit_at_end && getenv("FS_KAFKA_DEBUG") != NULL)
-			fs_warnx("assigned %d partitions", parts->cnt);
 	} else {
 		revoke_parts(k, parts);
 		if (cooperative)
@@ -500,12 +583,37 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 	    set(conf, "enable.auto.offset.store", "false") != 0 ||
 	    set(conf, "enable.partition.eof", "true") != 0 ||
 	    set(conf, "auto.offset.reset", "earliest") != 0 ||
+	    /*
+	     * Commit what is stored every second, not every 5: a crash, or
+	     * a rebalance whose commit the broker refuses (a group already
+	     * rejoining answers REBALANCE_IN_PROGRESS), replays at most
+	     * about a second of messages.
+	     */
+	    set(conf, "auto.commit.interval.ms", "1000") != 0 ||
+	    /*
+	     * When more is fetched than queued.min.messages (100,000) the
+	     * partitions wait before the next fetch: fetch.error.backoff.ms
+	     * in librdkafka before 2.1 (500 ms), fetch.queue.backoff.ms since
+	     * (1 s). A program working through a backlog empties the queue
+	     * in a fraction of that, then sat idle; 20 ms keeps it fed.
+	     */
+	    set(conf, rd_kafka_version() >= 0x020100ff ? "fetch.queue.backoff.ms" :
+	    "fetch.error.backoff.ms", "20") != 0 ||
 	    apply_props(conf) != 0 ||
 	    set(conf, "enable.auto.offset.store", "false") != 0) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}
 	k = xcalloc(1, sizeof *k);
+	k->qmin = 100000;
+	{
+		char v[64];
+		size_t vlen = sizeof v;
+
+		if (rd_kafka_conf_get(conf, "queued.min.messages", v, &vlen) == RD_KAFKA_CONF_OK &&
+		    strtoull(v, NULL, 10) > 0)
+			k->qmin = (size_t)strtoull(v, NULL, 10);
+	}
 	k->max_line = max_line ? max_line : NDJSON_MAX_LINE_DEFAULT;
 	k->check = check;
 	rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
@@ -540,6 +648,7 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 		free(k);
 		return NULL;
 	}
+	k->q = rd_kafka_queue_get_consumer(k->rk);
 	consumer = k;
 	return k;
 }
@@ -563,35 +672,67 @@ all_at_end(const struct kafka_in *k)
  * end, but not for a partition that starts there (a group that already
  * read everything), which is how kcat -G -e can wait for ever. So when
  * input is quiet, look: the position, or the committed offset when
- * nothing was read yet, against the high watermark.
+ * nothing was read yet, against the high watermark. The watermarks are
+ * those the last fetch responses brought (cached, no request); only a
+ * partition never fetched asks the broker. full: also the partitions
+ * nothing was read from, which needs the committed offsets (a request
+ * to the coordinator).
  */
 static void
-check_end(struct kafka_in *k)
+check_end(struct kafka_in *k, int full)
 {
-	rd_kafka_topic_partition_list_t *l;
+	rd_kafka_topic_partition_list_t *l, *c = NULL;
+	rd_kafka_topic_partition_t *p;
 	int64_t lo, hi, next;
-	int i, si, committed = 0;
+	int i, si;
 
 	if (k->assigned == 0 || all_at_end(k) ||
 	    rd_kafka_assignment(k->rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		return;
 	rd_kafka_position(k->rk, l);
-	for (i = 0; i < l->cnt; i++)
-		if (l->elems[i].offset < 0 && !committed) {
-			committed = 1;
-			if (rd_kafka_committed(k->rk, l, 2000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-				rd_kafka_topic_partition_list_destroy(l);
-				return;
-			}
+	/* Where nothing was read yet, the start: --offset, else the committed offset. */
+	for (i = 0; i < l->cnt; i++) {
+		si = slot_find(l->elems[i].topic, l->elems[i].partition);
+		if (l->elems[i].offset >= 0 || si < 0 || slots[si].eof)
+			continue;
+		if (slots[si].start != RD_KAFKA_OFFSET_INVALID) {
+			l->elems[i].offset = slots[si].start;
+			continue;
 		}
+		if (!full)
+			continue;	/* left unknown: not at its end */
+		if (c == NULL)
+			c = rd_kafka_topic_partition_list_new(l->cnt);
+		rd_kafka_topic_partition_list_add(c, l->elems[i].topic, l->elems[i].partition);
+	}
+	if (c != NULL && rd_kafka_committed(k->rk, c, 2000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		rd_kafka_topic_partition_list_destroy(c);
+		rd_kafka_topic_partition_list_destroy(l);
+		return;
+	}
 	for (i = 0; i < l->cnt; i++) {
 		si = slot_find(l->elems[i].topic, l->elems[i].partition);
 		if (si < 0 || slots[si].eof)
 			continue;
-		if (rd_kafka_query_watermark_offsets(k->rk, l->elems[i].topic,
-		    l->elems[i].partition, &lo, &hi, 2000) != RD_KAFKA_RESP_ERR_NO_ERROR)
-			continue;
 		next = l->elems[i].offset;
+		if (next == RD_KAFKA_OFFSET_INVALID && !full)
+			continue;
+		if (next == RD_KAFKA_OFFSET_INVALID && c != NULL &&
+		    (p = rd_kafka_topic_partition_list_find(c, l->elems[i].topic,
+		    l->elems[i].partition)) != NULL)
+			next = p->offset;
+		/*
+		 * The watermarks each fetch response brings, cached: asking the
+		 * broker (ListOffsets) per partition waits behind the fetch
+		 * long-polls, half a second each, and stalled the reading.
+		 */
+		if (rd_kafka_get_watermark_offsets(k->rk, l->elems[i].topic,
+		    l->elems[i].partition, &lo, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+		    hi < 0 || (lo < 0 && next < 0)) {
+			if (rd_kafka_query_watermark_offsets(k->rk, l->elems[i].topic,
+			    l->elems[i].partition, &lo, &hi, 2000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+				continue;
+		}
 		if (next == RD_KAFKA_OFFSET_END || next == RD_KAFKA_OFFSET_INVALID)
 			next = kafka_conf.offset != NULL && strcmp(kafka_conf.offset, "end") == 0 ? hi : lo;
 		if (next == RD_KAFKA_OFFSET_BEGINNING)
@@ -599,6 +740,8 @@ check_end(struct kafka_in *k)
 		if (next >= hi && slots[si].n == 0)
 			slots[si].eof = 1;
 	}
+	if (c != NULL)
+		rd_kafka_topic_partition_list_destroy(c);
 	rd_kafka_topic_partition_list_destroy(l);
 }
 
@@ -625,7 +768,7 @@ fill_line(struct kafka_in *k, const rd_kafka_message_t *m, struct ndjson_line *l
 {
 	const char *p = m->payload ? m->payload : "";
 	size_t n = m->payload ? m->len : 0;
-	const char *topic = rd_kafka_topic_name(m->rkt);
+	const char *topic;
 
 	memset(l, 0, sizeof *l);
 	if (n > 0 && p[n - 1] == '\n') {
@@ -646,9 +789,46 @@ fill_line(struct kafka_in *k, const rd_kafka_message_t *m, struct ndjson_line *l
 	l->bad_offset = -1;
 	if (k->check)
 		ndjson_check_line(l);
-	snprintf(k->longname, sizeof k->longname, "kafka:%s", topic);
+	/* The name changes with the topic only: no formatting per message. */
+	if (m->rkt != k->longname_rkt) {
+		topic = rd_kafka_topic_name(m->rkt);
+		snprintf(k->longname, sizeof k->longname, "kafka:%s", topic);
+		k->longname_rkt = m->rkt;
+	}
 	l->file = k->longname;
 	l->lineno = (uint64_t)m->offset + 1;
+}
+
+/*
+ * watch_queue works around a stall of librdkafka 2.0: when more than
+ * queued.min.messages are fetched and waiting, a broker thread stops
+ * fetching and only looks again when something wakes it (a response,
+ * a timer: up to a second). A program working through a backlog
+ * empties the queue long before, then waits with nothing to do, and
+ * reads at half its speed. So when the queue was full and is almost
+ * empty, wake the brokers that lead the assigned partitions with a
+ * cheap request (the partition's watermarks).
+ */
+static void
+watch_queue(struct kafka_in *k)
+{
+	size_t len = rd_kafka_queue_length(k->q);
+	int64_t lo, hi;
+	int i;
+
+	if (len >= k->qmin - k->qmin / 8) {
+		k->throttled = 1;
+		return;
+	}
+	if (!k->throttled || len > k->qmin / 8)
+		return;
+	k->throttled = 0;
+	for (i = 0; i < nslots; i++)
+		if (slots[i].used && !slots[i].revoking) {
+			rd_kafka_query_watermark_offsets(k->rk, slots[i].topic, slots[i].partition,
+			    &lo, &hi, 1000);
+			break;
+		}
 }
 
 int
@@ -664,13 +844,20 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 			store(k, 0);
 			return -1;
 		}
-		kafka_poll();
+		/* Delivery reports: every 64 messages (a lock each), and when quiet. */
+		if ((k->nread & 63) == 0)
+			kafka_poll();
 		if (++k->since_store >= STORE_EVERY)
 			store(k, 0);
 		m = rd_kafka_consumer_poll(k->rk, wait ? 100 : 0);
 		if (m == NULL) {
-			if (kafka_conf.exit_at_end && wait && ++k->quiet % 5 == 0)
-				check_end(k);	/* every 500 ms of quiet */
+			/*
+			 * Quiet: every 100 ms against the watermarks the fetches
+			 * brought (EOF comes only after a fetch long-poll, half a
+			 * second); every 500 ms also the partitions not read yet.
+			 */
+			if (kafka_conf.exit_at_end && wait)
+				check_end(k, ++k->quiet % 5 == 0);
 			if (kafka_conf.exit_at_end && all_at_end(k))
 				return 0;
 			/* Quiet: deliver what is held and store what is finished. */
@@ -682,6 +869,7 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 			continue;
 		}
 		wait = 0;
+		k->quiet = 0;
 		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 			si = message_slot(k, m);
 			slots[si].eof = 1;
@@ -707,6 +895,8 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 			rd_kafka_message_destroy(m);
 			continue;
 		}
+		if ((++k->nread & 1023) == 0)
+			watch_queue(k);
 		si = message_slot(k, m);
 		s = &slots[si];
 		s->eof = 0;
@@ -774,6 +964,7 @@ kafka_in_close(struct kafka_in *k)
 	/* Leaving the group revokes: nothing more to do for those partitions. */
 	k->on_revoke = NULL;
 	rd_kafka_consumer_close(k->rk);
+	rd_kafka_queue_destroy(k->q);
 	rd_kafka_destroy(k->rk);
 	for (i = 0; i < nslots; i++) {
 		free(slots[i].ring);
@@ -913,7 +1104,13 @@ kafka_out_open(const char *topic, const char *keyfield)
 		o->keypat = xmalloc(o->keypatlen + 1);
 		snprintf(o->keypat, o->keypatlen + 1, "\"%s\"", keyfield);
 	}
-	tconf = rd_kafka_topic_conf_new();
+	/*
+	 * The producer's default topic configuration: the partitioner and
+	 * the topic-level -X properties (message.timeout.ms, acks,
+	 * compression...) set on the global configuration live there. A
+	 * fresh rd_kafka_topic_conf_new() would drop them all.
+	 */
+	tconf = rd_kafka_default_topic_conf_dup(producer);
 	rd_kafka_topic_conf_set_opaque(tconf, o);
 	if ((o->rkt = rd_kafka_topic_new(producer, topic, tconf)) == NULL) {
 		fs_warnx("cannot open kafka:%s: %s", topic, rd_kafka_err2str(rd_kafka_last_error()));

@@ -108,6 +108,14 @@ kafka_tok kafka_hold(kafka_tok t);
 /* kafka_release gives a hold back; when none is left the message is finished. */
 void kafka_release(kafka_tok t);
 
+/*
+ * kafka_tok_where tells which partition (a small number, stable while
+ * the partition stays assigned, below KAFKA_MAX_SLOTS) and offset a
+ * live token belongs to. -1 for a stale or zero token.
+ */
+#define KAFKA_MAX_SLOTS 4096
+int kafka_tok_where(kafka_tok t, int *slot, int64_t *offset);
+
 /* --- producer ------------------------------------------------------------ */
 
 struct kafka_out;

@@ -1,15 +1,20 @@
 /*
  * fs-window: aggregate position records into event-time windows per
  * key, closed by a watermark, with late records kept and counted.
- * See fs-window(1).
+ * With Kafka input the watermark follows the slowest partition, and a
+ * cut now and then stores offsets that split no window, so that a
+ * replay after a crash writes every window again whole (KAFKA in
+ * fs-window(1)). See fs-window(1).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "cli.h"
 #include "json.h"
+#include "kafka.h"
 #include "ndjson.h"
 #include "reject.h"
 #include "stats.h"
@@ -55,6 +60,31 @@ static const struct {
 
 #define NCODES (sizeof reject_codes / sizeof reject_codes[0])
 
+/*
+ * With Kafka input, per partition slot (kafka.h): where reading is, the
+ * one message held so that the stored offset stays at the last clean
+ * cut, and the partition's own event time for the watermark.
+ */
+struct kslot {
+	int seen;			/* a record came since the partitions were assigned */
+	int pending;			/* hold the next record read: the cut is there */
+	int idle;			/* quiet for --idle: not holding the watermark back */
+	kafka_tok held;			/* the message at the cut */
+	int64_t heldoff;		/* its offset */
+	int64_t next;			/* the offset after the last one read */
+	int64_t tmax;			/* the newest event time read, INT64_MIN: none */
+	int64_t last_ms;		/* monotonic clock at its last record */
+};
+
+#define CUT_EVERY_MS 1000		/* a cut at least this often ... */
+#define CUT_EVERY_RECORDS 65536		/* ... or after this many records */
+#define SETTLE_MS 2000			/* after an assignment, the watermark waits this long */
+#define KAFKA_IDLE_DEFAULT_MS 30000	/* --idle for Kafka input */
+
+static struct kslot kslots[KAFKA_MAX_SLOTS];
+static int64_t cut_x[KAFKA_MAX_SLOTS];
+static kafka_tok cut_tok[KAFKA_MAX_SLOTS];
+
 /* Everything the loop needs, in one place for the idle hook and the helpers. */
 struct run {
 	struct window_opts o;
@@ -70,6 +100,17 @@ struct run {
 	int failed;			/* output could not be written */
 	int64_t last_input;		/* monotonic clock at the last line (with --idle) */
 	int64_t wm_input;		/* the watermark after the last record */
+	int idle_given;			/* --idle was given */
+	/* Kafka input: see kslot, and KAFKA in fs-window(1). */
+	int kafka;			/* the input is Kafka (a record had a token) */
+	int nslots;			/* kslots[0, nslots) have been used */
+	int cur;			/* the slot of the record being processed */
+	int64_t tmin;			/* min of tmax over the slots counted, INT64_MIN none */
+	int64_t settle_until;		/* monotonic: the watermark waits until then */
+	int64_t cut_ms;			/* monotonic clock at the last cut */
+	uint64_t since_cut;		/* records read since */
+	uint64_t windows_cut;		/* windows emitted at the last cut */
+	int cut_stuck;			/* a cut could not deliver: offsets stay */
 	uint64_t *code_count[NCODES];
 	uint64_t *windowed, *late, *late_partial, *key_missing;
 	uint64_t *windows, *early, *evicted;
@@ -120,6 +161,34 @@ parse_by(struct window_opts *o, const char *spec)
 	g->plain = g->nfields == 1 && strcmp(g->f[0].name, "icao24") == 0;
 }
 
+/*
+ * check_kafka refuses the cooperative rebalance protocol, under which
+ * partitions move one by one while the others go on: open windows then
+ * hold records of partitions this process no longer has, and would be
+ * written in part. With the eager protocol every partition is revoked
+ * at once and the open windows are read again from the stored offsets.
+ * Kafka input has --idle on by default.
+ */
+static void
+check_kafka(struct run *R)
+{
+	const char *p, *v;
+	int i;
+
+	for (i = 0; i < kafka_conf.nprops; i++) {
+		p = kafka_conf.props[i];
+		if (strncmp(p, "partition.assignment.strategy=", 30) != 0)
+			continue;
+		for (v = p + 30; *v != '\0'; v++)
+			if (strncasecmp(v, "cooperative", 11) == 0)
+				fs_errx(EXIT_USAGE, "invalid property '%s': fs-window needs the eager "
+				    "rebalance protocol (every partition revoked at once, so that open "
+				    "windows are read again whole), not a cooperative one", p);
+	}
+	if (kafka_uri(kafka_conf.from) != NULL && !R->idle_given)
+		R->o.idle_ms = KAFKA_IDLE_DEFAULT_MS;
+}
+
 static void
 parse_options(struct run *R, int *argcp, char ***argvp)
 {
@@ -143,6 +212,7 @@ parse_options(struct run *R, int *argcp, char ***argvp)
 				fs_errx(EXIT_USAGE, "invalid hop '%s': not above 0", optarg);
 			break;
 		case OPT_IDLE:
+			R->idle_given = 1;
 			o->idle_ms = cli_duration(optarg, "idle");
 			if (o->idle_ms > 0 && o->idle_ms < 100)
 				fs_errx(EXIT_USAGE, "invalid idle '%s': below 100ms", optarg);
@@ -186,6 +256,7 @@ parse_options(struct run *R, int *argcp, char ***argvp)
 		fs_errx(EXIT_USAGE, "invalid hop: more than 1000 windows per record");
 	if (o->ngroups == 0)
 		parse_by(o, "*");
+	check_kafka(R);
 	*argcp = argc - optind;
 	*argvp = argv + optind;
 }
@@ -222,6 +293,205 @@ encoding(const char *p, size_t n, const char **code, char *msg, size_t msgsz)
 	}
 }
 
+/* ---- Kafka input: see KAFKA in fs-window(1) ---- */
+
+/* slots_min sets tmin: the oldest of the newest event times of the slots that count. */
+static void
+slots_min(struct run *R)
+{
+	int64_t m = INT64_MIN;
+	int i;
+
+	for (i = 0; i < R->nslots; i++)
+		if (kslots[i].seen && !kslots[i].idle && kslots[i].tmax != INT64_MIN &&
+		    (m == INT64_MIN || kslots[i].tmax < m))
+			m = kslots[i].tmax;
+	R->tmin = m;
+}
+
+/*
+ * kafka_record notes a record read from Kafka: its slot and offset for
+ * the windows' spans, and the hold at the cut of a slot that had none.
+ */
+static void
+kafka_record(struct run *R, kafka_tok t)
+{
+	struct kslot *ks;
+	int64_t off, now = ts_mono_ms();
+	int slot;
+
+	if (kafka_tok_where(t, &slot, &off) != 0) {
+		/* Cannot happen for the record just read; if it did, store nothing more. */
+		R->cut_stuck = 1;
+		R->cur = -1;
+		state_where(R->ws, -1, 0, 0);
+		return;
+	}
+	R->kafka = 1;
+	ks = &kslots[slot];
+	if (slot >= R->nslots)
+		R->nslots = slot + 1;
+	if (!ks->seen) {
+		/* First record since the assignment: the cut starts here. */
+		memset(ks, 0, sizeof *ks);
+		ks->seen = ks->pending = 1;
+		ks->tmax = INT64_MIN;
+		if (R->settle_until == 0)
+			R->settle_until = now + SETTLE_MS;
+	}
+	if (ks->pending) {
+		ks->held = kafka_hold(t);
+		ks->heldoff = off;
+		ks->pending = 0;
+	}
+	ks->next = off + 1;
+	ks->last_ms = now;
+	if (ks->idle) {
+		/*
+		 * The input comes back after a quiet spell: if every slot
+		 * was quiet, wait again for the others before their time
+		 * counts, or the first one back would make them late.
+		 */
+		if (R->tmin == INT64_MIN && R->settle_until <= 0)
+			R->settle_until = now + SETTLE_MS;
+		ks->idle = 0;
+		slots_min(R);
+	}
+	R->cur = slot;
+	R->since_cut++;
+	state_where(R->ws, slot, off, t);
+}
+
+/*
+ * kafka_time takes the event time t of a record of slot R->cur and
+ * returns the time the watermark follows: the oldest of the partitions'
+ * newest times, so that a partition read ahead of another does not make
+ * the other's records late. INT64_MIN: not yet (settling).
+ */
+static int64_t
+kafka_time(struct run *R, int64_t t)
+{
+	struct kslot *ks = &kslots[R->cur];
+	int64_t old = ks->tmax;
+
+	if (t > old) {
+		ks->tmax = t;
+		if (old == INT64_MIN || old == R->tmin || R->tmin == INT64_MIN)
+			slots_min(R);
+	}
+	if (R->settle_until > 0) {
+		if (ts_mono_ms() < R->settle_until)
+			return INT64_MIN;
+		R->settle_until = -1;	/* settled, until the next assignment */
+	}
+	return R->tmin;
+}
+
+/* advance moves the watermark to what the slots' times allow; -1 on output failure. */
+static int
+advance_slots(struct run *R)
+{
+	int64_t L = R->o.lateness_ms;
+
+	if (R->tmin == INT64_MIN || R->settle_until > 0)
+		return 0;
+	if (R->tmin - L > state_watermark(R->ws) && state_advance(R->ws, R->tmin - L) != 0)
+		return -1;
+	R->wm_input = state_watermark(R->ws);
+	return 0;
+}
+
+/*
+ * cut stores what can be stored: every window written is delivered
+ * first, then in each slot the hold moves up to the cut of state_cut,
+ * below which every window is written and delivered, and above which
+ * every window will be read again whole after a crash.
+ */
+static void
+cut(struct run *R)
+{
+	struct kslot *ks;
+	struct wcounts c;
+	int64_t now = ts_mono_ms();
+	kafka_tok t;
+	int i, quiet = 0;
+
+	R->cut_ms = now;
+	R->since_cut = 0;
+	if (!R->kafka || R->cut_stuck)
+		return;
+	/* Partitions quiet for --idle stop holding the watermark back. */
+	if (R->o.idle_ms > 0) {
+		for (i = 0; i < R->nslots; i++)
+			if (kslots[i].seen && !kslots[i].idle &&
+			    now - kslots[i].last_ms >= R->o.idle_ms)
+				kslots[i].idle = quiet = 1;
+		if (quiet) {
+			slots_min(R);
+			if (R->settle_until > 0 && now >= R->settle_until)
+				R->settle_until = -1;
+			if (advance_slots(R) != 0)
+				R->failed = 1;
+		}
+	}
+	if (R->settle_until > 0 && now >= R->settle_until) {
+		/* Settled while the input was quiet. */
+		R->settle_until = -1;
+		if (advance_slots(R) != 0)
+			R->failed = 1;
+	}
+	state_counts(R->ws, &c);
+	R->windows_cut = c.windows;
+	if (R->failed || ndjson_flush_all() != 0) {
+		/* Not delivered: no offset moves any more, and the run ends with exit 1. */
+		R->cut_stuck = R->failed = 1;
+		return;
+	}
+	for (i = 0; i < R->nslots; i++) {
+		cut_x[i] = kslots[i].next;
+		cut_tok[i] = 0;
+	}
+	state_cut(R->ws, cut_x, cut_tok);
+	for (i = 0; i < R->nslots; i++) {
+		ks = &kslots[i];
+		if (!ks->seen || ks->pending || cut_x[i] <= ks->heldoff)
+			continue;
+		if (cut_tok[i] == 0) {
+			/* Nothing open in it: the cut is the next record to come. */
+			kafka_release(ks->held);
+			ks->held = 0;
+			ks->heldoff = -1;
+			ks->pending = 1;
+		} else if ((t = kafka_hold(cut_tok[i])) != 0) {
+			kafka_release(ks->held);
+			ks->held = t;
+			ks->heldoff = cut_x[i];
+		}
+	}
+}
+
+/*
+ * on_revoke runs when partitions are taken away: with the eager protocol
+ * all of them. What is written is delivered and the cut stored (the hold
+ * stays, so the library stores no further); then every window not yet
+ * written is dropped: it is read again, whole, from the stored offsets,
+ * by whichever consumer gets its partitions.
+ */
+static void
+on_revoke(void *arg)
+{
+	struct run *R = arg;
+
+	cut(R);
+	state_reset(R->ws);
+	memset(kslots, 0, (size_t)R->nslots * sizeof kslots[0]);
+	R->nslots = 0;
+	R->tmin = INT64_MIN;
+	R->settle_until = 0;
+	R->wm_input = INT64_MIN;
+	state_where(R->ws, -1, 0, 0);
+}
+
 /*
  * The input and the output, each in one place, so that a Kafka consumer
  * and producer can take the place of the files and stdout.
@@ -230,18 +500,24 @@ static int
 read_input(struct run *R, struct ndjson_reader *r, struct ndjson_line *l)
 {
 	int rc = ndjson_read(r, l);
+	kafka_tok t;
 
-	if (rc > 0 && R->o.idle_ms > 0)
-		R->last_input = ts_mono_ms();
+	if (rc > 0) {
+		if (R->o.idle_ms > 0)
+			R->last_input = ts_mono_ms();
+		if (kafka_conf.from != NULL && (t = kafka_current()) != 0)
+			kafka_record(R, t);
+	}
 	return rc;
 }
 
+/* Window records hold no message: a cut stores offsets only once they are delivered. */
 static int
 write_output(void *arg, const char *rec, size_t len)
 {
 	struct run *R = arg;
 
-	if (ndjson_write(&R->out, rec, len) != 0)
+	if (ndjson_write_held(&R->out, rec, len, NULL, 0) != 0)
 		return -1;
 	R->st.out++;
 	return 0;
@@ -276,6 +552,9 @@ on_idle(void *arg)
 			R->failed = 1;
 		sync_counts(R);
 	}
+	if (R->kafka && (R->since_cut > 0 || *R->windows != R->windows_cut ||
+	    ts_mono_ms() - R->cut_ms >= CUT_EVERY_MS))
+		cut(R);
 	ndjson_flush(&R->out);
 	reject_flush(&R->rj);
 	reject_flush(&R->late_rj);
@@ -354,6 +633,10 @@ process(struct run *R, struct event *ev, const struct ndjson_line *l)
 		if (late > 0 || partial)
 			(*R->late_partial)++;
 	}
+	if (R->cur >= 0) {
+		kafka_time(R, t);
+		return advance_slots(R);
+	}
 	if (t - o->lateness_ms > state_watermark(R->ws) && state_advance(R->ws, t - o->lateness_ms) != 0)
 		return -1;
 	R->wm_input = state_watermark(R->ws);
@@ -380,7 +663,9 @@ main(int argc, char **argv)
 			return EXIT_FAIL;
 		R.late_to = &R.late_rj;
 	}
-	ndjson_writer_init(&R.out, 1, "stdout");
+	/* --to kafka:TOPIC: keyed by the window's key. */
+	if (ndjson_writer_stdout(&R.out, "key") != 0)
+		return EXIT_FAIL;
 	stats_init(&R.st, "fs-window", &R.c);
 	stats_output(&R.st, &R.out);
 	R.windowed = stats_counter(&R.st, "windowed");
@@ -393,11 +678,14 @@ main(int argc, char **argv)
 	fieldmap_init(&R.fm, &R.o);
 	R.ws = state_new(&R.o, write_output, &R);
 	R.wm_input = INT64_MIN;
+	R.cur = -1;
+	R.tmin = INT64_MIN;
 	event_init(&ev);
 
 	/* No UTF-8 scan in the reader: see encoding(). */
 	r = ndjson_open(argv, argc, R.c.max_line, 0);
 	ndjson_set_idle(r, on_idle, &R);
+	kafka_on_revoke(on_revoke, &R);	/* nothing without Kafka input */
 	stats_reader(&R.st, r);
 	while (!cli_stop && !R.failed && (rc = read_input(&R, r, &l)) != 0) {
 		if (rc < 0)
@@ -411,7 +699,24 @@ main(int argc, char **argv)
 		}
 		sync_counts(&R);
 		stats_tick_inline(&R.st);
+		if (R.kafka && (R.since_cut >= CUT_EVERY_RECORDS || ((R.since_cut & 1023) == 0 &&
+		    ts_mono_ms() - R.cut_ms >= CUT_EVERY_MS)))
+			cut(&R);
 	}
+	/*
+	 * With Kafka input the offsets stored at the end are a cut taken
+	 * while the open windows are still open: written below as they
+	 * stand, they will be read again whole, with what comes after them,
+	 * by the next run.
+	 */
+	if (R.kafka && R.settle_until > 0 && !R.failed) {
+		/* At the end every partition has brought what it had: the wait is over. */
+		R.settle_until = -1;
+		if (advance_slots(&R) != 0)
+			R.failed = 1;
+	}
+	if (!R.failed)
+		cut(&R);
 	errors = ndjson_errors(r);
 	ndjson_close(r);
 

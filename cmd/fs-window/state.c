@@ -12,6 +12,12 @@
  * costs no heap operation. A window emitted early (its key evicted) or
  * merged into another session stays filed, marked dead, and is freed
  * when it comes up.
+ *
+ * With Kafka input each window also keeps its spans: per partition slot
+ * it has records from, the lowest and highest offset of them. state_cut
+ * uses them to find, per partition, an offset that splits no window, and
+ * the spans of windows already written are kept as long as a later cut
+ * could split them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +26,27 @@
 
 struct key;
 
+/* The offsets of a window's records in one partition slot; lotok is the token of lo. */
+struct span {
+	int slot;
+	int64_t lo, hi;
+	uint64_t lotok;
+};
+
+/* The spans of a window written already, kept for state_cut. */
+struct espans {
+	struct span *v;
+	uint32_t n;
+};
+
 struct win {
 	struct win *next;	/* the key's open windows */
 	struct key *k;		/* NULL once dead */
 	int64_t start, last;	/* last: the newest event time in it (sessions) */
 	int64_t due;		/* sessions: the end it is filed under in the heap */
 	int dead;
+	struct span *sp;	/* with Kafka input: its spans */
+	uint32_t nsp, capsp;
 	struct agg a;
 };
 
@@ -63,6 +84,11 @@ struct wstate {
 	size_t nout, outcap;
 	struct buf rec;
 	struct wcounts c;
+	int slot;		/* where the records being added come from; -1: not Kafka */
+	int64_t offset;
+	uint64_t tok;
+	struct espans *em;	/* spans of windows written, that a cut may still split */
+	size_t nem, capem;
 };
 
 struct wstate *
@@ -77,6 +103,7 @@ state_new(const struct window_opts *o, emit_fn emit, void *arg)
 	st->tabcap = 1024;
 	st->tab = xcalloc(st->tabcap, sizeof *st->tab);
 	st->lru.lnext = st->lru.lprev = &st->lru;
+	st->slot = -1;
 	return st;
 }
 
@@ -186,7 +213,65 @@ static void
 win_free(struct win *w)
 {
 	agg_free(&w->a);
+	free(w->sp);
 	free(w);
+}
+
+/* keep_spans files the spans of a window being written, for state_cut; w keeps none. */
+static void
+keep_spans(struct wstate *st, struct win *w)
+{
+	if (w->nsp == 0)
+		return;
+	if (st->nem == st->capem) {
+		st->capem = st->capem ? st->capem * 2 : 256;
+		st->em = xrealloc(st->em, st->capem * sizeof *st->em);
+	}
+	st->em[st->nem].v = w->sp;
+	st->em[st->nem].n = w->nsp;
+	st->nem++;
+	w->sp = NULL;
+	w->nsp = w->capsp = 0;
+}
+
+/* span_put widens w's span of slot to take in [lo, hi] (lo's token lotok). */
+static void
+span_put(struct win *w, int slot, int64_t lo, int64_t hi, uint64_t lotok)
+{
+	struct span *s;
+	uint32_t i;
+
+	for (i = 0; i < w->nsp; i++) {
+		s = &w->sp[i];
+		if (s->slot == slot) {
+			if (lo < s->lo) {
+				s->lo = lo;
+				s->lotok = lotok;
+			}
+			if (hi > s->hi)
+				s->hi = hi;
+			return;
+		}
+	}
+	if (w->nsp == w->capsp) {
+		w->capsp = w->capsp ? w->capsp * 2 : 1;
+		w->sp = xrealloc(w->sp, w->capsp * sizeof *w->sp);
+	}
+	w->sp[w->nsp++] = (struct span){ slot, lo, hi, lotok };
+}
+
+/* span_add notes the record being added (state_where) in w's spans. */
+static inline void
+span_add(struct wstate *st, struct win *w)
+{
+	if (st->slot < 0)
+		return;
+	if (w->nsp == 1 && w->sp[0].slot == st->slot) {	/* the common case */
+		if (st->offset > w->sp[0].hi)
+			w->sp[0].hi = st->offset;
+		return;
+	}
+	span_put(w, st->slot, st->offset, st->offset, st->tok);
 }
 
 /* emit writes one window record; the key's late records so far go with it. */
@@ -251,6 +336,7 @@ emit_out(struct wstate *st)
 	qsort(st->out, st->nout, sizeof *st->out, cmp_win);
 	for (i = 0; i < st->nout; i++) {
 		emit(st, st->out[i]);
+		keep_spans(st, st->out[i]);
 		k = st->out[i]->k;
 		unlink_win(st->out[i]);
 		win_free(st->out[i]);
@@ -403,6 +489,7 @@ evict(struct wstate *st)
 	for (i = 0; i < st->nout; i++) {
 		w = st->out[i];
 		emit(st, w);
+		keep_spans(st, w);
 		st->c.early++;
 		agg_free(&w->a);
 		w->dead = 1;
@@ -470,6 +557,7 @@ add_session(struct wstate *st, struct key *k, const struct recvals *rv,
 {
 	int64_t gap = st->o->gap_ms, t = rv->t;
 	struct win **pp, *w, *into = NULL;
+	uint32_t i;
 
 	/* The record's own session [t, t + gap) joins every session it overlaps. */
 	for (pp = &k->wins; (w = *pp) != NULL;) {
@@ -483,6 +571,11 @@ add_session(struct wstate *st, struct key *k, const struct recvals *rv,
 			continue;
 		}
 		agg_merge(&into->a, &w->a);
+		for (i = 0; i < w->nsp; i++)
+			span_put(into, w->sp[i].slot, w->sp[i].lo, w->sp[i].hi, w->sp[i].lotok);
+		free(w->sp);
+		w->sp = NULL;
+		w->nsp = w->capsp = 0;
 		if (w->start < into->start)
 			into->start = w->start;
 		if (w->last > into->last)
@@ -508,6 +601,7 @@ add_session(struct wstate *st, struct key *k, const struct recvals *rv,
 	if (t > into->last)
 		into->last = t;
 	agg_add(&into->a, rv);
+	span_add(st, into);
 	return 0;
 }
 
@@ -544,6 +638,7 @@ state_add(struct wstate *st, int g, const char *key, size_t n, const struct recv
 				bucket_add(st, w);
 			}
 			agg_add(&w->a, rv);
+			span_add(st, w);
 		}
 	}
 	return st->failed ? -1 : rc;
@@ -567,8 +662,9 @@ state_flush(struct wstate *st)
 	return st->failed ? -1 : 0;
 }
 
-void
-state_free(struct wstate *st)
+/* clear frees every window, key and span: nothing is written. */
+static void
+clear(struct wstate *st)
 {
 	struct key *k, *next;
 	size_t i, j;
@@ -578,17 +674,106 @@ state_free(struct wstate *st)
 			win_free(st->bk[i].v[j]);
 		free(st->bk[i].v);
 	}
+	st->nbk = 0;
 	for (i = 0; i < st->nheap; i++)
 		win_free(st->heap[i]);
-	for (i = 0; i < st->tabcap; i++)
+	st->nheap = 0;
+	for (i = 0; i < st->tabcap; i++) {
 		for (k = st->tab[i]; k != NULL; k = next) {
 			next = k->hnext;
 			free(k);	/* its windows are all filed, and freed above */
 		}
+		st->tab[i] = NULL;
+	}
+	st->lru.lnext = st->lru.lprev = &st->lru;
+	st->c.keys = 0;
+	for (i = 0; i < st->nem; i++)
+		free(st->em[i].v);
+	st->nem = 0;
+}
+
+void
+state_reset(struct wstate *st)
+{
+	clear(st);
+	st->wm = INT64_MIN;
+	st->slot = -1;
+}
+
+void
+state_where(struct wstate *st, int slot, int64_t offset, uint64_t tok)
+{
+	st->slot = slot;
+	st->offset = offset;
+	st->tok = tok;
+}
+
+/* lower moves the cut of sp's slot down to sp->lo; 1 if it moved. */
+static inline int
+lower(const struct span *sp, int64_t *x, uint64_t *tok)
+{
+	if (sp->lo >= x[sp->slot])
+		return 0;
+	x[sp->slot] = sp->lo;
+	tok[sp->slot] = sp->lotok;
+	return 1;
+}
+
+void
+state_cut(struct wstate *st, int64_t *x, uint64_t *tok)
+{
+	struct key *k;
+	struct win *w;
+	size_t i, n;
+	uint32_t j;
+	int changed, after;
+
+	/* Every open window will be read again whole: the cut is at or below its records. */
+	for (i = 0; i < st->tabcap; i++)
+		for (k = st->tab[i]; k != NULL; k = k->hnext)
+			for (w = k->wins; w != NULL; w = w->next)
+				for (j = 0; j < w->nsp; j++)
+					lower(&w->sp[j], x, tok);
+	/*
+	 * A written window with a record at or after the cut in any slot
+	 * would be read again: then all of it, in every slot. Lowering one
+	 * slot's cut can catch more windows, so until nothing moves.
+	 */
+	do {
+		changed = 0;
+		/* Newest first: a cut moving down reaches older windows next, in the same pass. */
+		for (i = st->nem; i-- > 0;) {
+			after = 0;
+			for (j = 0; j < st->em[i].n && !after; j++)
+				after = st->em[i].v[j].hi >= x[st->em[i].v[j].slot];
+			if (!after)
+				continue;
+			for (j = 0; j < st->em[i].n; j++)
+				changed |= lower(&st->em[i].v[j], x, tok);
+		}
+	} while (changed);
+	/* Written windows wholly before the cut are never read again: forget them. */
+	for (i = n = 0; i < st->nem; i++) {
+		after = 0;
+		for (j = 0; j < st->em[i].n && !after; j++)
+			after = st->em[i].v[j].hi >= x[st->em[i].v[j].slot];
+		if (after)
+			st->em[n++] = st->em[i];
+		else
+			free(st->em[i].v);
+	}
+	st->nem = n;
+}
+
+void
+state_free(struct wstate *st)
+{
+	clear(st);
 	free(st->bk);
 	free(st->heap);
 	free(st->out);
 	free(st->tab);
+	free(st->em);
 	buf_free(&st->rec);
 	free(st);
 }

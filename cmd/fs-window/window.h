@@ -22,7 +22,9 @@
 	"                 [--lateness D] [--idle D] [--late FILE] [--max-keys N]\n" \
 	"                 [common options] [file ...]\n" \
 	"common options: [-hqvV] [--stats[=SECONDS]] [--metrics-file PATH] [--reject FILE]\n" \
-	"                [--max-line BYTES]"
+	"                [--max-line BYTES] [--from kafka:TOPIC[,TOPIC...]] [--to kafka:TOPIC]\n" \
+	"                [-b BROKERS] [-G GROUP] [-X prop=value] [--offset beginning|end|stored]\n" \
+	"                [-e]"
 
 #define MAX_GROUPINGS 16
 #define MAX_KEY_FIELDS 8
@@ -174,5 +176,27 @@ int state_advance(struct wstate *st, int64_t wm);
 int state_flush(struct wstate *st);
 
 void state_counts(const struct wstate *st, struct wcounts *c);
+
+/*
+ * With Kafka input (see fs-window(1), KAFKA). state_where says where
+ * the records added next come from: a partition slot, an offset and the
+ * message's token (slot -1: not Kafka, the default). Each window keeps,
+ * per slot, the lowest and highest offset of its records (its spans),
+ * written windows too, as long as a cut could split them.
+ *
+ * state_cut finds the offsets to commit: x[slot] comes in as the next
+ * offset to read in each slot the spans name, and goes out lowered so
+ * that no window is split: every open window has all its records at or
+ * after the cut, and every written window has them all before it, or
+ * all at or after it. tok[slot] is set to the token of the message at
+ * x[slot] where the cut moved down, and left alone where it did not.
+ * Written windows wholly before the cut are forgotten.
+ *
+ * state_reset drops every window unwritten, every span and the
+ * watermark (partitions revoked: they will be read again from the cut).
+ */
+void state_where(struct wstate *st, int slot, int64_t offset, uint64_t tok);
+void state_cut(struct wstate *st, int64_t *x, uint64_t *tok);
+void state_reset(struct wstate *st);
 
 #endif
