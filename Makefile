@@ -46,6 +46,8 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 # Helpers the tests run (fixtures, launchers): tests/tools/NAME.c -> $(O)/tests/NAME
 TOOLS = $(O)/tests/floor $(patsubst tests/tools/%.c,$(O)/tests/%,$(wildcard tests/tools/*.c))
 MANS = $(wildcard man/*.[1-9])
+# The batch jobs for cron (scripts/fs-*), installed beside the programs.
+BATCH_SCRIPTS = $(wildcard scripts/fs-*)
 
 all: $(PROGS)
 
@@ -101,7 +103,9 @@ lint-man:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
-	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
+	install -m 755 $(PROGS) $(BATCH_SCRIPTS) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(PREFIX)/share/flightstream
+	install -m 644 scripts/crontab.example $(DESTDIR)$(PREFIX)/share/flightstream
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7
 
