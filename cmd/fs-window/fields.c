@@ -155,58 +155,6 @@ aircraft_id(const char *s, size_t n)
 	return h | 1ULL << 63;
 }
 
-/*
- * unescape appends the text of the JSON string literal p[0..n) (with
- * its quotes) to b. The parser has checked it, so every escape is whole.
- */
-static void
-unescape(struct buf *b, const char *p, size_t n)
-{
-	size_t i;
-	unsigned c, lo;
-
-	for (i = 1; i + 1 < n; i++) {
-		if (p[i] != '\\') {
-			buf_addc(b, p[i]);
-			continue;
-		}
-		switch (p[++i]) {
-		case 'b': buf_addc(b, '\b'); break;
-		case 'f': buf_addc(b, '\f'); break;
-		case 'n': buf_addc(b, '\n'); break;
-		case 'r': buf_addc(b, '\r'); break;
-		case 't': buf_addc(b, '\t'); break;
-		case 'u':
-			c = (unsigned)json_hex4(p + i + 1);
-			i += 4;
-			if (c >= 0xd800 && c <= 0xdbff && i + 6 < n && p[i + 1] == '\\' &&
-			    p[i + 2] == 'u' && (lo = (unsigned)json_hex4(p + i + 3)) >= 0xdc00 &&
-			    lo <= 0xdfff) {
-				c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
-				i += 6;
-			}
-			if (c < 0x80)
-				buf_addc(b, (char)c);
-			else if (c < 0x800) {
-				buf_addc(b, (char)(0xc0 | c >> 6));
-				buf_addc(b, (char)(0x80 | (c & 0x3f)));
-			} else if (c < 0x10000) {
-				buf_addc(b, (char)(0xe0 | c >> 12));
-				buf_addc(b, (char)(0x80 | (c >> 6 & 0x3f)));
-				buf_addc(b, (char)(0x80 | (c & 0x3f)));
-			} else {
-				buf_addc(b, (char)(0xf0 | c >> 18));
-				buf_addc(b, (char)(0x80 | (c >> 12 & 0x3f)));
-				buf_addc(b, (char)(0x80 | (c >> 6 & 0x3f)));
-				buf_addc(b, (char)(0x80 | (c & 0x3f)));
-			}
-			break;
-		default:	/* \" \\ \/ */
-			buf_addc(b, p[i]);
-		}
-	}
-}
-
 /* value appends the key text of field i: a string's text, any other value as written. -1 if null. */
 static int
 value(struct buf *b, const struct event *ev, int i)
@@ -220,10 +168,13 @@ value(struct buf *b, const struct event *ev, int i)
 	if (n == 4 && memcmp(p, "null", 4) == 0)
 		return -1;
 	if (n >= 2 && p[0] == '"') {
-		if (memchr(p, '\\', n) == NULL)
+		size_t at = b->len;
+
+		/* A lone surrogate escape is no character: the key keeps it as written. */
+		if (memchr(p, '\\', n) == NULL || json_unescape(b, p, n) != 0) {
+			b->len = at;
 			buf_add(b, p + 1, n - 2);
-		else
-			unescape(b, p, n);
+		}
 	} else
 		buf_add(b, p, n);
 	return 0;

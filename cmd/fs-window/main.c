@@ -277,22 +277,6 @@ reject(struct run *R, const struct ndjson_line *l, const char *code, const char 
 	return reject_line(&R->rj, l, code, msg);
 }
 
-/* encoding replaces a parse error by "encoding" when the line is not UTF-8 text. */
-static void
-encoding(const char *p, size_t n, const char **code, char *msg, size_t msgsz)
-{
-	const char *nul = memchr(p, '\0', n);
-	long bad = utf8_check(p, n);
-
-	if (nul != NULL && (bad < 0 || nul - p <= bad)) {
-		*code = "encoding";
-		snprintf(msg, msgsz, "NUL byte at byte %ld", (long)(nul - p) + 1);
-	} else if (bad >= 0) {
-		*code = "encoding";
-		snprintf(msg, msgsz, "invalid UTF-8 at byte %ld", bad + 1);
-	}
-}
-
 /* ---- Kafka input: see KAFKA in fs-window(1) ---- */
 
 /* slots_min sets tmin: the oldest of the newest event times of the slots that count. */
@@ -604,7 +588,7 @@ process(struct run *R, struct event *ev, const struct ndjson_line *l)
 		return reject(R, l, "too_long", msg);
 	}
 	if (event_parse(ev, l->p, l->len, &code, msg, sizeof msg) != 0) {
-		encoding(l->p, l->len, &code, msg, sizeof msg);
+		reject_encoding(l->p, l->len, &code, msg, sizeof msg);
 		return reject(R, l, code, msg);
 	}
 	if (record_time(ev, &t, &code, msg, sizeof msg) != 0)
@@ -682,7 +666,7 @@ main(int argc, char **argv)
 	R.tmin = INT64_MIN;
 	event_init(&ev);
 
-	/* No UTF-8 scan in the reader: see encoding(). */
+	/* No UTF-8 scan in the reader: see reject_encoding() in process(). */
 	r = ndjson_open(argv, argc, R.c.max_line, 0);
 	ndjson_set_idle(r, on_idle, &R);
 	kafka_on_revoke(on_revoke, &R);	/* nothing without Kafka input */
