@@ -82,6 +82,7 @@ struct kafka_in {
 static struct slot slots[MAX_SLOTS];
 static int nslots;
 static struct kafka_in *consumer;	/* one per process */
+static int64_t lag_at_close = -1;
 
 const char *
 kafka_uri(const char *name)
@@ -591,14 +592,15 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 	     */
 	    set(conf, "auto.commit.interval.ms", "1000") != 0 ||
 	    /*
-	     * When more is fetched than queued.min.messages (100,000) the
-	     * partitions wait before the next fetch: fetch.error.backoff.ms
-	     * in librdkafka before 2.1 (500 ms), fetch.queue.backoff.ms since
-	     * (1 s). A program working through a backlog empties the queue
-	     * in a fraction of that, then sat idle; 20 ms keeps it fed.
+	     * When more is fetched than queued.min.messages (100,000) a
+	     * partition waits before its next fetch: fetch.queue.backoff.ms
+	     * since librdkafka 2.1 (1 s). A program working through a backlog
+	     * empties the queue in a fraction of that, then sits idle; 20 ms
+	     * keeps it fed. Before 2.1 the wait is not configurable: see
+	     * watch_queue.
 	     */
-	    set(conf, rd_kafka_version() >= 0x020100ff ? "fetch.queue.backoff.ms" :
-	    "fetch.error.backoff.ms", "20") != 0 ||
+	    (rd_kafka_version() >= 0x020100ff &&
+	    set(conf, "fetch.queue.backoff.ms", "20") != 0) ||
 	    apply_props(conf) != 0 ||
 	    set(conf, "enable.auto.offset.store", "false") != 0) {
 		rd_kafka_conf_destroy(conf);
@@ -806,8 +808,10 @@ fill_line(struct kafka_in *k, const rd_kafka_message_t *m, struct ndjson_line *l
  * a timer: up to a second). A program working through a backlog
  * empties the queue long before, then waits with nothing to do, and
  * reads at half its speed. So when the queue was full and is almost
- * empty, wake the brokers that lead the assigned partitions with a
- * cheap request (the partition's watermarks).
+ * empty, wake the broker that leads the first assigned partition with
+ * a cheap request (its watermarks). With one broker (or the partitions'
+ * leaders on one) that is all of them; other brokers' threads still
+ * wake on their own. librdkafka 2.1 has fetch.queue.backoff.ms instead.
  */
 static void
 watch_queue(struct kafka_in *k)
@@ -930,6 +934,12 @@ kafka_in_lag(struct kafka_in *k)
 	return lag;
 }
 
+int64_t
+kafka_lag_at_close(void)
+{
+	return lag_at_close;
+}
+
 int
 kafka_in_errors(const struct kafka_in *k)
 {
@@ -955,6 +965,7 @@ kafka_in_close(struct kafka_in *k)
 		return;
 	release_current(k);
 	ndjson_flush_all();
+	lag_at_close = kafka_in_lag(k);
 	store(k, 0);
 	err = rd_kafka_commit(k->rk, NULL, 0);
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {

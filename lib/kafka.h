@@ -74,8 +74,13 @@ struct kafka_in *kafka_in_open(const char *topics, size_t max_line, int check);
 int kafka_in_read(struct kafka_in *k, struct ndjson_line *l,
     void (*idle)(void *), void *idle_arg);
 
-/* kafka_in_lag is the sum over assigned partitions of high watermark minus position. */
+/*
+ * kafka_in_lag is the sum over assigned partitions of high watermark
+ * minus position; kafka_lag_at_close is what it was when the consumer
+ * closed (-1 before).
+ */
 int64_t kafka_in_lag(struct kafka_in *k);
+int64_t kafka_lag_at_close(void);
 int kafka_in_errors(const struct kafka_in *k);
 
 /*
@@ -90,8 +95,8 @@ void kafka_in_close(struct kafka_in *k);
  * kafka_on_revoke sets a hook run when partitions are about to be
  * taken away, before the writers are flushed and the offsets stored
  * and committed: a sink commits its batch there, fs-window decides
- * about open windows. kafka_tok_partition tells which partition a
- * token came from, kafka_revoked whether it is being revoked (only
+ * about open windows. kafka_tok_where tells which partition a token
+ * came from, kafka_tok_revoked whether it is being revoked (only
  * inside the hook).
  */
 void kafka_on_revoke(void (*fn)(void *), void *arg);

@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "kafka.h"
 #include "ndjson.h"
 #include "stats.h"
 #include "ts.h"
@@ -205,6 +206,8 @@ stats_final(struct stats *s)
 	int rc = 0;
 
 	clear_progress(s);
+	if (kafka_lag_at_close() >= 0)
+		s->lag = kafka_lag_at_close();	/* the reader is closed: its last word */
 	if (s->cli->stats)
 		emit(s, 1, now);
 	else if (s->cli->verbose >= 0 && (s->duplicates > 0 || s->dropped > 0))

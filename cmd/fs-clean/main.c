@@ -256,6 +256,7 @@ flush_all(void *arg)
 
 	ndjson_flush(&R->out);
 	reject_flush(&R->rj);
+	stats_poll(&R->st);
 	R->clock_age = CLOCK_EVERY;	/* about to wait: read the clock again after */
 }
 

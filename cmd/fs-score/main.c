@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "event.h"
 #include "json.h"
+#include "kafka.h"
 #include "ndjson.h"
 #include "reject.h"
 #include "rng.h"
@@ -346,6 +347,7 @@ flush_all(void *arg)
 
 	ndjson_flush(&R->out);
 	reject_flush(&R->rj);
+	stats_poll(&R->st);
 }
 
 static double
@@ -643,6 +645,8 @@ main(int argc, char **argv)
 	int rc, errors, training, i;
 
 	training = parse_options(&R, &argc, &argv);
+	if (training && kafka_conf.to != NULL)
+		fs_errx(EXIT_USAGE, "train writes a model file to standard output: --to does not apply");
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_hup;
 	sigemptyset(&sa.sa_mask);

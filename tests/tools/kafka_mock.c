@@ -15,6 +15,16 @@
  *
  * This is the same broker librdkafka's own tests use (rdkafka_mock.h):
  * produce, fetch, consumer groups, offset commits and idempotence.
+ *
+ * Where it differs from Kafka (librdkafka 2.0.2), and the tests allow:
+ *	- each partition keeps only its last 5 MiB (or 100,000 message
+ *	  sets): older messages vanish, as with a short retention;
+ *	- a new group forms after 3 s; a member joining after another left
+ *	  or died waits session.timeout.ms - 1 s;
+ *	- while a group is rejoining, offset commits are refused
+ *	  (REBALANCE_IN_PROGRESS; Kafka takes them until the join ends), so
+ *	  a revoked partition's last offsets may not be committed;
+ *	- topics are made on first use (a producer's metadata request).
  */
 #include <signal.h>
 #include <stdio.h>
