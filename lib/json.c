@@ -291,3 +291,34 @@ json_unescape(struct buf *b, const char *s, size_t n)
 	}
 	return 0;
 }
+
+/* json_skip: see json.h. */
+size_t
+json_skip(const char *s, size_t i, size_t n)
+{
+	int depth = 0;
+
+	if (s[i] == '"') {
+		for (i++; i < n && s[i] != '"'; i++)
+			if (s[i] == '\\')
+				i++;
+		return i + 1;
+	}
+	for (; i < n; i++) {
+		if (s[i] == '"') {
+			i = json_skip(s, i, n) - 1;
+			continue;
+		}
+		if (s[i] == '[' || s[i] == '{')
+			depth++;
+		else if (s[i] == ']' || s[i] == '}') {
+			if (depth == 0)
+				return i;
+			if (--depth == 0)
+				return i + 1;
+		} else if (depth == 0 && (s[i] == ',' || s[i] == ' ' || s[i] == '\t' ||
+		    s[i] == '\n' || s[i] == '\r'))
+			return i;
+	}
+	return i;
+}

@@ -82,4 +82,12 @@ void json_utf8(struct buf *b, unsigned cp);
  */
 int json_unescape(struct buf *b, const char *s, size_t n);
 
+/*
+ * json_skip returns the end of the JSON value that starts at s[i], in
+ * valid JSON s[0..n): after a string's closing quote, after the
+ * bracket that closes an object or array, or at the delimiter after a
+ * number, true, false or null.
+ */
+size_t json_skip(const char *s, size_t i, size_t n);
+
 #endif

@@ -58,35 +58,6 @@ ws(const char *s, size_t i, size_t n)
 	return i;
 }
 
-/* jend returns the end of the JSON value that starts at s[i]. */
-static size_t
-jend(const char *s, size_t i, size_t n)
-{
-	int depth = 0;
-
-	if (s[i] == '"') {
-		for (i++; i < n && s[i] != '"'; i++)
-			if (s[i] == '\\')
-				i++;
-		return i + 1;
-	}
-	if (s[i] != '{' && s[i] != '[') {
-		while (i < n && s[i] != ',' && s[i] != ']' && s[i] != '}' && s[i] != ' ' &&
-		    s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
-			i++;
-		return i;
-	}
-	for (; i < n; i++) {
-		if (s[i] == '"')
-			i = jend(s, i, n) - 1;
-		else if (s[i] == '{' || s[i] == '[')
-			depth++;
-		else if ((s[i] == '}' || s[i] == ']') && --depth == 0)
-			return i + 1;
-	}
-	return n;
-}
-
 /* unescape sets b to the text of the JSON string s[0..n), NUL-terminated; -1 as json_unescape. */
 static int
 unescape(struct buf *b, const char *s, size_t n)
@@ -202,7 +173,7 @@ value(struct docmaker *dm, bson_t *p, const char *k, int kl, const char *s, size
 	if (s[0] == '{') {
 		bson_append_document_begin(p, k, kl, &child);
 		for (i = ws(s, 1, n); rc == 0 && i < n && s[i] == '"'; ) {
-			e = jend(s, i, n);
+			e = json_skip(s, i, n);
 			if (unescape(&dm->str, s + i, e - i) != 0)
 				rc = bad(fe, "encoding", "%s holds an escaped half of a UTF-16"
 				    " surrogate pair, which is no character", field);
@@ -215,7 +186,7 @@ value(struct docmaker *dm, bson_t *p, const char *k, int kl, const char *s, size
 			buf_add(&dm->key, dm->str.p, dm->str.len);
 			buf_cstr(&dm->key);
 			i = ws(s, ws(s, e, n) + 1, n);	/* past the ':' */
-			e = jend(s, i, n);
+			e = json_skip(s, i, n);
 			rc = value(dm, &child, dm->key.p, (int)dm->key.len, s + i, e - i, field, fe);
 			i = ws(s, e, n);
 			if (i < n && s[i] == ',')
@@ -225,7 +196,7 @@ value(struct docmaker *dm, bson_t *p, const char *k, int kl, const char *s, size
 	} else {
 		bson_append_array_begin(p, k, kl, &child);
 		for (idx = 0, i = ws(s, 1, n); rc == 0 && i < n && s[i] != ']'; idx++) {
-			e = jend(s, i, n);
+			e = json_skip(s, i, n);
 			kl = (int)bson_uint32_to_string(idx, &ik, ikey, sizeof ikey);
 			rc = value(dm, &child, ik, kl, s + i, e - i, field, fe);
 			i = ws(s, e, n);

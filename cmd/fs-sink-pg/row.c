@@ -126,37 +126,6 @@ type_name(char c)
 	}
 }
 
-/* jskip returns the end of the JSON value that starts at s[i] (an array's element). */
-static size_t
-jskip(const char *s, size_t i, size_t n)
-{
-	int depth = 0;
-
-	if (s[i] == '"') {
-		for (i++; i < n && s[i] != '"'; i++)
-			if (s[i] == '\\')
-				i++;
-		return i + 1;
-	}
-	for (; i < n; i++) {
-		if (s[i] == '"') {
-			i = jskip(s, i, n) - 1;
-			continue;
-		}
-		if (s[i] == '[' || s[i] == '{')
-			depth++;
-		else if (s[i] == ']' || s[i] == '}') {
-			if (depth == 0)
-				return i;
-			if (--depth == 0)
-				return i + 1;
-		} else if (depth == 0 && (s[i] == ',' || s[i] == ' ' || s[i] == '\t' ||
-		    s[i] == '\n' || s[i] == '\r'))
-			return i;
-	}
-	return i;
-}
-
 static size_t
 jws(const char *s, size_t i, size_t n)
 {
@@ -229,7 +198,7 @@ array(struct buf *out, const char *s, size_t n, int ints, const char *name,
 	put32(out, 0);		/* elements, set below */
 	put32(out, 1);		/* lower bound */
 	for (i = jws(s, 1, n); i < n && s[i] != ']'; i = jws(s, i, n)) {
-		e = jskip(s, i, n);
+		e = json_skip(s, i, n);
 		if (s[i] == 'n') {
 			put32(out, UINT32_MAX);
 			nulls = 1;

@@ -367,9 +367,32 @@ test_unescape(void)
 	buf_free(&e);
 }
 
+static void
+test_skip(void)
+{
+	static const struct {
+		const char *s;
+		size_t at, want;
+	} c[] = {
+		{ "\"a\\\"]b\",1", 0, 7 },
+		{ "[1,[2,\"]\"],{\"k\":[]}] x", 0, 20 },
+		{ "{\"a\":{\"b\":[1,2]}},", 0, 17 },
+		{ "[12.5e3, true]", 1, 7 },
+		{ "[12.5e3, true]", 9, 13 },
+		{ "null", 0, 4 },
+		{ "[[], {}]", 1, 3 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++)
+		t_int((long long)c[i].want, (long long)json_skip(c[i].s, c[i].at, strlen(c[i].s)),
+		    "json_skip %s from %zu", c[i].s, c[i].at);
+}
+
 int
 main(void)
 {
+	test_skip();
 	test_unescape();
 	test_str();
 	test_int();
