@@ -167,10 +167,11 @@ pg_sql "UPDATE positions SET anomaly_score = 0.5 WHERE \"timestamp\" >= '2026-01
 other=$(state)
 FS_BIN="$T/slow" setsid "$S/fs-batch-hour" --hour 2026-01-01T06 "${BATCH[@]}" >"$T/bg.out" 2>"$T/bg.err" &
 pid=$!
-for _ in $(seq 100); do
+# Until its staging table exists (up to a minute on a loaded machine); fs-window waits 3 s.
+for _ in $(seq 600); do
 	[ "$(pg_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'fs_batch_2026010106'
 		AND tablename = 'positions'")" = 1 ] && break
-	sleep 0.05
+	sleep 0.1
 done
 sleep 1
 kill -KILL -- "-$pid"
@@ -192,10 +193,12 @@ before=$(state)
 FS_BIN="$T/slow" "$S/fs-batch-hour" --hour 2026-01-01T07 "${BATCH[@]}" >"$T/a.out" 2>"$T/a.err" &
 pid=$!
 lock=$STATE/locks/batch-hour-2026-01-01T07.lock
-for _ in $(seq 100); do
+# Until the first run holds its lock (up to a minute on a loaded machine).
+for _ in $(seq 1200); do
 	[ -e "$lock" ] && ! flock -n "$lock" true && break
 	sleep 0.05
 done
+t_true 'the first run holds the lock of its hour' -e "$lock"
 run "$S/fs-batch-hour" --hour 2026-01-01T07 "${BATCH[@]}"
 t_eq 'a second run of the same hour: exit 1 at once' 1 "$status"
 t_match 'a second run of the same hour: says why' \
