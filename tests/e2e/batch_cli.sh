@@ -157,7 +157,7 @@ FAKE_SLEEP=2 "$T/fake/fs-backfill" --from 2026-01-03T00 --to 2026-01-03T10 --job
 	>"$T/bf.out" 2>"$T/bf.err" &
 pid=$!
 # Once the third and fourth hours have started:
-for _ in $(seq 200); do
+for _ in $(seq 1200); do
 	[ "$(grep -c '^start' "$FAKE_LOG" 2>/dev/null)" -ge 4 ] && break
 	sleep 0.05
 done

@@ -28,7 +28,7 @@ in_day=$(pg_sql "SELECT count(*) FROM positions WHERE \"timestamp\" >= '2026-01-
 # that has written its output has its signal handlers: a SIGHUP before
 # them would end it.
 wait_lines() {
-	for _ in $(seq 100); do
+	for _ in $(seq 600); do
 		[ "$(wc -l <"$1")" -eq "$2" ] && return
 		sleep 0.05
 	done

@@ -112,7 +112,7 @@ pid=$!
 exec 3>"$T/fifo"
 head -n 3 "$T/in.ndjson" >&3
 got=0
-for _ in $(seq 100); do
+for _ in $(seq 600); do
 	got=$(mongo_count slow)
 	[ "$got" -ge 3 ] && break
 	sleep 0.05

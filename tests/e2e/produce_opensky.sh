@@ -400,7 +400,7 @@ t_eq 'the states not written again are counted as duplicates' "$((read - 41))" "
 
 fs-produce opensky --url "$BASE/ok.sig/api" --interval 60s >"$T/sig.out" 2>"$T/sig.err" &
 pid=$!
-for _ in $(seq 50); do
+for _ in $(seq 300); do
 	[ "$(wc -l <"$T/sig.out")" -ge 38 ] && break
 	sleep 0.1
 done

@@ -169,7 +169,7 @@ exec 3>"$T/fifo"
 # wait_lines N: until the output has N lines (at most 10 s).
 wait_lines() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 300); do
 		[ "$(wc -l <"$T/live.ndjson")" -ge "$1" ] && return 0
 		sleep 0.1
 	done

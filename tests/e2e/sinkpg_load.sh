@@ -309,7 +309,7 @@ fs-sink-pg --stats --batch 1000 --batch-ms 200 <"$T/fifo" >"$T/bg.out" 2>"$T/bg.
 pid=$!
 exec 3>"$T/fifo"
 head -n 3 "$T/pos.ndjson" >&3
-for _ in $(seq 50); do
+for _ in $(seq 300); do
 	[ "$(pg_sql 'SELECT count(*) FROM positions')" = 3 ] && break
 	sleep 0.1
 done
