@@ -41,7 +41,11 @@ kafka_start() {
 	"$O/tests/kafka_mock" "$@" <"$T/kafka.ctl" >"$T/kafka.out" 2>"$T/kafka.err" &
 	KAFKA_PID=$!
 	exec 8>"$T/kafka.ctl"
-	trap 'kafka_stop; rm -rf "$T"' EXIT
+	# Stop the cluster first, then whatever the test set up before it
+	# (a PostgreSQL cluster, the MongoDB fixture), then the temporary files.
+	eval "set -- $(trap -p EXIT)"
+	KAFKA_PREV_TRAP=${3-}
+	trap 'kafka_stop; eval "${KAFKA_PREV_TRAP:-:}"; rm -rf "$T"' EXIT
 	for _ in $(seq 200); do
 		[ -s "$T/kafka.out" ] && break
 		sleep 0.05
