@@ -217,14 +217,8 @@ line(struct run *x, const struct ndjson_line *l)
 	 * refuses is looked at, for the right code.
 	 */
 	if (event_parse(&x->ev, l->p, l->len, &code, msg, sizeof msg) != 0) {
-		const char *nul = memchr(l->p, '\0', l->len);
-		long bad = utf8_check(l->p, l->len);
-
-		if (nul != NULL && (bad < 0 || nul - l->p < bad))
-			snprintf(msg, sizeof msg, "NUL byte at byte %ld", (long)(nul - l->p) + 1);
-		else if (bad >= 0)
-			snprintf(msg, sizeof msg, "invalid UTF-8 at byte %ld", bad + 1);
-		reject(x, l, nul != NULL || bad >= 0 ? "encoding" : code, msg);
+		reject_encoding(l->p, l->len, &code, msg, sizeof msg);
+		reject(x, l, code, msg);
 		return;
 	}
 	if ((t = row_table(&x->ev, x->s.table, &code, msg, sizeof msg)) < 0) {
