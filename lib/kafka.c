@@ -67,8 +67,6 @@ struct kafka_in {
 	unsigned quiet;		/* 100 ms polls with nothing */
 	int assigned;		/* partitions assigned */
 	int errors;
-	int fatal;
-	struct buf name;	/* "kafka:TOPIC" of the current message */
 	char longname[256];
 	const rd_kafka_topic_t *longname_rkt;	/* whose name longname holds */
 	void (*on_revoke)(void *);
@@ -324,14 +322,6 @@ kafka_tok_where(kafka_tok t, int *slot, int64_t *offset)
 	*slot = (int)(s - slots);
 	*offset = e->offset;
 	return 0;
-}
-
-int
-kafka_tok_revoked(kafka_tok t)
-{
-	struct slot *s;
-
-	return tok_entry(t, &s) != NULL && s->revoking;
 }
 
 static kafka_tok

@@ -95,12 +95,10 @@ void kafka_in_close(struct kafka_in *k);
  * kafka_on_revoke sets a hook run when partitions are about to be
  * taken away, before the writers are flushed and the offsets stored
  * and committed: a sink commits its batch there, fs-window decides
- * about open windows. kafka_tok_where tells which partition a token
- * came from, kafka_tok_revoked whether it is being revoked (only
- * inside the hook).
+ * about open windows (kafka_tok_where tells which partition a token
+ * came from).
  */
 void kafka_on_revoke(void (*fn)(void *), void *arg);
-int kafka_tok_revoked(kafka_tok t);
 
 /* --- tokens -------------------------------------------------------------- */
 
