@@ -70,6 +70,13 @@ enum {
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "version", no_argument, NULL, 'V' }
 
+/* The common options' part of every program's usage, as in the man pages' SYNOPSIS. */
+#define CLI_USAGE_COMMON \
+	"common options: [-hqvV] [--stats[=SECONDS]] [--metrics-file PATH] [--reject FILE]\n" \
+	"                [--max-line BYTES] [--from kafka:TOPIC[,TOPIC...]] [--to kafka:TOPIC]\n" \
+	"                [-b BROKERS] [-G GROUP] [-X prop=value] [--offset beginning|end|stored]\n" \
+	"                [-e]"
+
 /* cli_init sets progname and the defaults, and sets up signals. */
 void cli_init(struct cli *c, const char *name, const char *usage);
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "event.h"
 
 /* The SYNOPSIS of fs-clean(1); --help prints it, and so does a usage error. */
@@ -25,10 +26,7 @@
 	"                [--stuck-distance M] [--reanchor D] [--phase-window D]\n" \
 	"                [--phase-dwell D] [--max-aircraft N] [--dedup-max N]\n" \
 	"                [common options] [file ...]\n" \
-	"common options: [-hqvV] [--stats[=SECONDS]] [--metrics-file PATH] [--reject FILE]\n" \
-	"                [--max-line BYTES] [--from kafka:TOPIC[,TOPIC...]] [--to kafka:TOPIC]\n" \
-	"                [-b BROKERS] [-G GROUP] [-X prop=value] [--offset beginning|end|stored]\n" \
-	"                [-e]"
+	CLI_USAGE_COMMON
 
 /*
  * The fields fs-clean adds, in the order it writes them after the

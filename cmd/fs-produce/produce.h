@@ -5,6 +5,8 @@
 #ifndef FS_PRODUCE_H
 #define FS_PRODUCE_H
 
+#include "cli.h"
+
 /* The SYNOPSIS of fs-produce(1); --help prints it, and so does a usage error. */
 #define PRODUCE_USAGE \
 	"fs-produce sim [--seed N] [--aircraft N] [--start TIME|now] [--duration D]\n" \
@@ -19,10 +21,7 @@
 	"                  [--retries N] [common options]\n" \
 	"       fs-produce mongo [--uri URI] [--db NAME] [--collection NAME] --since TIME\n" \
 	"                  --until TIME [--icao24 LIST] [--retries N] [common options]\n" \
-	"common options: [-hqvV] [--stats[=SECONDS]] [--metrics-file PATH] [--reject FILE]\n" \
-	"                [--max-line BYTES] [--from kafka:TOPIC[,TOPIC...]] [--to kafka:TOPIC]\n" \
-	"                [-b BROKERS] [-G GROUP] [-X prop=value] [--offset beginning|end|stored]\n" \
-	"                [-e]"
+	CLI_USAGE_COMMON
 
 int produce_sim(int argc, char **argv);
 int produce_replay(int argc, char **argv);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "event.h"
 
 /* The SYNOPSIS of fs-score(1); --help prints it, and so does a usage error. */
@@ -21,10 +22,7 @@
 	"                [--contamination X] [common options] [file ...]\n" \
 	"       fs-score [--model FILE | --warmup N] [--trees N] [--sample N] [--seed N]\n" \
 	"                [--features LIST] [--contamination X] [common options] [file ...]\n" \
-	"common options: [-hqvV] [--stats[=SECONDS]] [--metrics-file PATH] [--reject FILE]\n" \
-	"                [--max-line BYTES] [--from kafka:TOPIC[,TOPIC...]] [--to kafka:TOPIC]\n" \
-	"                [-b BROKERS] [-G GROUP] [-X prop=value] [--offset beginning|end|stored]\n" \
-	"                [-e]"
+	CLI_USAGE_COMMON
 
 #define MODEL_FORMAT "fs-score-model"
 #define MODEL_VERSION 1

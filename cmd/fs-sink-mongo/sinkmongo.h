@@ -18,6 +18,7 @@
 #include <mongoc/mongoc.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "event.h"
 #include "ndjson.h"
 #include "reject.h"
@@ -27,10 +28,7 @@
 	"fs-sink-mongo [--uri URI] [--db NAME] [--collection NAME] [--init] [--timeseries]\n" \
 	"                  [--ttl D] [-w W] [--batch N] [--batch-ms MS] [--retries N]\n" \
 	"                  [--retry-max D] [common options] [file ...]\n" \
-	"common options: [-hqvV] [--stats[=SECONDS]] [--metrics-file PATH] [--reject FILE]\n" \
-	"                [--max-line BYTES] [--from kafka:TOPIC[,TOPIC...]] [--to kafka:TOPIC]\n" \
-	"                [-b BROKERS] [-G GROUP] [-X prop=value] [--offset beginning|end|stored]\n" \
-	"                [-e]"
+	CLI_USAGE_COMMON
 
 /* The deepest nesting of objects and arrays in a record: MongoDB stores 100 levels, the document's own included. */
 #define DOC_MAX_DEPTH 99

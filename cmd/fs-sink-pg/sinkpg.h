@@ -18,6 +18,7 @@
 #include <libpq-fe.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "event.h"
 #include "reject.h"
 #include "stats.h"
@@ -26,10 +27,7 @@
 	"fs-sink-pg [--dsn CONNINFO] [--init] [--table positions|windows|auto]\n" \
 	"                  [--batch N] [--batch-ms MS] [--retries N] [--retry-max D]\n" \
 	"                  [common options] [file ...]\n" \
-	"common options: [-hqvV] [--stats[=SECONDS]] [--metrics-file PATH] [--reject FILE]\n" \
-	"                [--max-line BYTES] [--from kafka:TOPIC[,TOPIC...]] [--to kafka:TOPIC]\n" \
-	"                [-b BROKERS] [-G GROUP] [-X prop=value] [--offset beginning|end|stored]\n" \
-	"                [-e]"
+	CLI_USAGE_COMMON
 
 /* fnv1a: the FNV-1a hash of p[0..n), for the hash tables of the program. */
 static inline uint64_t

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "event.h"
 
 /* The SYNOPSIS of fs-window(1); --help prints it, and so does a usage error. */
@@ -21,10 +22,7 @@
 	"fs-window [--size D [--hop D] | --session-gap D] [--by FIELD[,FIELD...]]...\n" \
 	"                 [--lateness D] [--idle D] [--late FILE] [--max-keys N]\n" \
 	"                 [common options] [file ...]\n" \
-	"common options: [-hqvV] [--stats[=SECONDS]] [--metrics-file PATH] [--reject FILE]\n" \
-	"                [--max-line BYTES] [--from kafka:TOPIC[,TOPIC...]] [--to kafka:TOPIC]\n" \
-	"                [-b BROKERS] [-G GROUP] [-X prop=value] [--offset beginning|end|stored]\n" \
-	"                [-e]"
+	CLI_USAGE_COMMON
 
 #define MAX_GROUPINGS 16
 #define MAX_KEY_FIELDS 8
