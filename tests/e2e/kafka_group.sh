@@ -28,11 +28,19 @@ aircraft() {
 
 # --- Started together, on a full topic ----------------------------------------------
 
+# Without -e: a member that finished first would leave the group and
+# revoke the other mid-stream (see the live stream below for what that
+# costs here). Both run until everything is out, then stop.
 t_ok 'fs-produce replay --to kafka:full' fs-produce replay --speed max --to kafka:full "$T/in.ndjson"
-fs-clean --from kafka:full -G g -e --stats "${KC[@]}" >"$T/a1" 2>"$T/a1.err" &
+FS_KAFKA_DEBUG=1 fs-clean --from kafka:full -G g --stats "${KC[@]}" >"$T/a1" 2>"$T/a1.err" &
 p1=$!
-fs-clean --from kafka:full -G g -e --stats "${KC[@]}" >"$T/a2" 2>"$T/a2.err" &
+FS_KAFKA_DEBUG=1 fs-clean --from kafka:full -G g --stats "${KC[@]}" >"$T/a2" 2>"$T/a2.err" &
 p2=$!
+for _ in $(seq 600); do
+	[ "$(cat "$T/a1" "$T/a2" | wc -l)" -ge "$n" ] && break
+	sleep 0.1
+done
+kill -TERM "$p1" "$p2"
 wait "$p1"
 t_eq 'the first member exits 0' 0 "$?"
 wait "$p2"
@@ -42,10 +50,21 @@ c2=$(wc -l <"$T/a2")
 t_diag "the members wrote $c1 and $c2 records of $n"
 t_true 'the first member wrote records' "$c1" -gt 0
 t_true 'the second member wrote records' "$c2" -gt 0
-t_eq 'they split the partitions: no aircraft in both outputs' '' \
-	"$(comm -12 <(aircraft "$T/a1") <(aircraft "$T/a2") | head -n 5)"
 t_eq 'together they wrote every record' "$(cat "$T/in.pairs")" "$(cat "$T/a1" "$T/a2" | kafka_pairs | sort -u)"
-t_eq 'and none twice' 0 "$(dups "$T/a1" "$T/a2")"
+# On a loaded machine the second member can join after the first took
+# every partition and read: a rebalance mid-stream, whose commit on
+# revoke the mock refuses (see the live stream below).
+d=$(dups "$T/a1" "$T/a2")
+if [ "$(grep -c 'assigned:' "$T/a1.err")" = 1 ] && [ "$(grep -c 'assigned:' "$T/a2.err")" = 1 ]; then
+	t_eq 'they split the partitions: no aircraft in both outputs' '' \
+		"$(comm -12 <(aircraft "$T/a1") <(aircraft "$T/a2") | head -n 5)"
+	t_eq 'and none twice' 0 "$d"
+else
+	t_diag "the members joined in different generations: $d records written twice"
+	t_true 'a member was assigned partitions twice' \
+		"$(cat "$T/a1.err" "$T/a2.err" | grep -c 'assigned:')" -gt 2
+	t_true 'written twice: at most what one member wrote' "$d" -le "$((c1 > c2 ? c1 : c2))"
+fi
 
 # --- A second member joins a live stream ---------------------------------------------
 
