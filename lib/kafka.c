@@ -31,6 +31,7 @@ struct kafka_conf kafka_conf;
 #define SEQ_MASK ((UINT64_C(1) << SEQ_BITS) - 1)
 #define GEN_MASK ((1u << GEN_BITS) - 1)
 #define STORE_EVERY 1024	/* messages between offset stores */
+#define MAX_WARM 16		/* topics whose leaders are looked up before joining */
 #define DR_REPORT_MAX 5		/* delivery errors reported one by one */
 
 struct entry {
@@ -75,6 +76,8 @@ struct kafka_in {
 	size_t qmin;		/* queued.min.messages */
 	int throttled;		/* the queue reached qmin: librdkafka stopped fetching */
 	unsigned nread;
+	rd_kafka_topic_t *warm[MAX_WARM];	/* see warm_topics */
+	int nwarm;
 };
 
 static struct slot slots[MAX_SLOTS];
@@ -552,6 +555,32 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	}
 }
 
+/*
+ * warm_topics makes a handle for each subscribed topic and learns its
+ * partitions' leaders before the group assigns any. Without it, the
+ * partitions of the first assignment have no broker yet when their
+ * start offsets are looked up, and librdkafka 2.0 retries each such
+ * lookup half a second later ("migrating to new broker"): a consumer
+ * started on a backlog read some partitions that much late.
+ */
+static void
+warm_topics(struct kafka_in *k)
+{
+	const struct rd_kafka_metadata *md;
+	char *list = xstrdup(k->topics), *t, *save;
+	rd_kafka_topic_t *rkt;
+
+	for (t = strtok_r(list, ",", &save); t != NULL && k->nwarm < MAX_WARM;
+	    t = strtok_r(NULL, ",", &save)) {
+		if ((rkt = rd_kafka_topic_new(k->rk, t, NULL)) == NULL)
+			continue;
+		if (rd_kafka_metadata(k->rk, 0, rkt, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+			rd_kafka_metadata_destroy(md);
+		k->warm[k->nwarm++] = rkt;
+	}
+	free(list);
+}
+
 struct kafka_in *
 kafka_in_open(const char *topics, size_t max_line, int check)
 {
@@ -641,6 +670,7 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 		return NULL;
 	}
 	k->q = rd_kafka_queue_get_consumer(k->rk);
+	warm_topics(k);
 	consumer = k;
 	return k;
 }
@@ -665,10 +695,10 @@ all_at_end(const struct kafka_in *k)
  * read everything), which is how kcat -G -e can wait for ever. So when
  * input is quiet, look: the position, or the committed offset when
  * nothing was read yet, against the high watermark. The watermarks are
- * those the last fetch responses brought (cached, no request); only a
- * partition never fetched asks the broker. full: also the partitions
- * nothing was read from, which needs the committed offsets (a request
- * to the coordinator).
+ * those the last fetch responses brought (cached, no request). full
+ * (after half a second of quiet): also ask the broker, for partitions
+ * never fetched or nothing was read from, which needs the committed
+ * offsets (a request to the coordinator) and their watermarks.
  */
 static void
 check_end(struct kafka_in *k, int full)
@@ -714,13 +744,18 @@ check_end(struct kafka_in *k, int full)
 		    l->elems[i].partition)) != NULL)
 			next = p->offset;
 		/*
-		 * The watermarks each fetch response brings, cached: asking the
-		 * broker (ListOffsets) per partition waits behind the fetch
-		 * long-polls, half a second each, and stalled the reading.
+		 * The watermarks each fetch response brings, cached. Asking the
+		 * broker (ListOffsets) waits behind the fetch long-polls, half a
+		 * second, and a consumer that found its queue empty for 100 ms
+		 * in the middle of a backlog (a partition not fetched yet) sat
+		 * that long with records coming: only the full look, after
+		 * half a second of quiet, asks.
 		 */
 		if (rd_kafka_get_watermark_offsets(k->rk, l->elems[i].topic,
 		    l->elems[i].partition, &lo, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
 		    hi < 0 || (lo < 0 && next < 0)) {
+			if (!full)
+				continue;
 			if (rd_kafka_query_watermark_offsets(k->rk, l->elems[i].topic,
 			    l->elems[i].partition, &lo, &hi, 2000) != RD_KAFKA_RESP_ERR_NO_ERROR)
 				continue;
@@ -729,7 +764,7 @@ check_end(struct kafka_in *k, int full)
 			next = kafka_conf.offset != NULL && strcmp(kafka_conf.offset, "end") == 0 ? hi : lo;
 		if (next == RD_KAFKA_OFFSET_BEGINNING)
 			next = lo;
-		if (next >= hi && slots[si].n == 0)
+		if (next >= hi)
 			slots[si].eof = 1;
 	}
 	if (c != NULL)
@@ -846,12 +881,13 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 		m = rd_kafka_consumer_poll(k->rk, wait ? 100 : 0);
 		if (m == NULL) {
 			/*
-			 * Quiet: every 100 ms against the watermarks the fetches
-			 * brought (EOF comes only after a fetch long-poll, half a
-			 * second); every 500 ms also the partitions not read yet.
+			 * Quiet: at once and then every 100 ms against the
+			 * watermarks the fetches brought (EOF comes only after a
+			 * fetch long-poll, half a second); every 500 ms also the
+			 * partitions not read yet.
 			 */
-			if (kafka_conf.exit_at_end && wait)
-				check_end(k, ++k->quiet % 5 == 0);
+			if (kafka_conf.exit_at_end)
+				check_end(k, wait && ++k->quiet % 5 == 0);
 			if (kafka_conf.exit_at_end && all_at_end(k))
 				return 0;
 			/* Quiet: deliver what is held and store what is finished. */
@@ -965,6 +1001,8 @@ kafka_in_close(struct kafka_in *k)
 	/* Leaving the group revokes: nothing more to do for those partitions. */
 	k->on_revoke = NULL;
 	rd_kafka_consumer_close(k->rk);
+	for (i = 0; i < k->nwarm; i++)
+		rd_kafka_topic_destroy(k->warm[i]);
 	rd_kafka_queue_destroy(k->q);
 	rd_kafka_destroy(k->rk);
 	for (i = 0; i < nslots; i++) {
