@@ -74,7 +74,9 @@ struct kafka_in {
 	void *on_revoke_arg;
 	rd_kafka_queue_t *q;	/* the consumer queue, to watch its length */
 	size_t qmin;		/* queued.min.messages */
-	int throttled;		/* the queue reached qmin: librdkafka stopped fetching */
+	size_t qbytes;		/* queued.max.messages.kbytes, in bytes */
+	size_t lensum;		/* bytes of the messages read since watch_queue last looked */
+	int throttled;		/* the queue reached a limit: librdkafka stopped fetching */
 	unsigned nread;
 	rd_kafka_topic_t *warm[MAX_WARM];	/* see warm_topics */
 	int nwarm;
@@ -555,6 +557,20 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	}
 }
 
+/* conf_size reads a numeric property; def when unset or not a positive number. */
+static size_t
+conf_size(rd_kafka_conf_t *conf, const char *name, size_t def)
+{
+	char v[64];
+	size_t vlen = sizeof v;
+	unsigned long long n;
+
+	if (rd_kafka_conf_get(conf, name, v, &vlen) != RD_KAFKA_CONF_OK ||
+	    (n = strtoull(v, NULL, 10)) == 0)
+		return def;
+	return (size_t)n;
+}
+
 /*
  * warm_topics makes a handle for each subscribed topic and learns its
  * partitions' leaders before the group assigns any. Without it, the
@@ -626,15 +642,8 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 		return NULL;
 	}
 	k = xcalloc(1, sizeof *k);
-	k->qmin = 100000;
-	{
-		char v[64];
-		size_t vlen = sizeof v;
-
-		if (rd_kafka_conf_get(conf, "queued.min.messages", v, &vlen) == RD_KAFKA_CONF_OK &&
-		    strtoull(v, NULL, 10) > 0)
-			k->qmin = (size_t)strtoull(v, NULL, 10);
-	}
+	k->qmin = conf_size(conf, "queued.min.messages", 100000);
+	k->qbytes = conf_size(conf, "queued.max.messages.kbytes", 65536) * 1024;
 	k->max_line = max_line ? max_line : NDJSON_MAX_LINE_DEFAULT;
 	k->check = check;
 	rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
@@ -828,28 +837,33 @@ fill_line(struct kafka_in *k, const rd_kafka_message_t *m, struct ndjson_line *l
 
 /*
  * watch_queue works around a stall of librdkafka 2.0: when more than
- * queued.min.messages are fetched and waiting, a broker thread stops
- * fetching and only looks again when something wakes it (a response,
- * a timer: up to a second). A program working through a backlog
- * empties the queue long before, then waits with nothing to do, and
- * reads at half its speed. So when the queue was full and is almost
- * empty, wake the broker that leads the first assigned partition with
- * a cheap request (its watermarks). With one broker (or the partitions'
+ * queued.min.messages or queued.max.messages.kbytes are fetched and
+ * waiting, a broker thread stops fetching and only looks again when
+ * something wakes it (a response, a timer: up to a second). A program
+ * working through a backlog empties the queue long before, then waits
+ * with nothing to do, and reads at half its speed (at a tenth with
+ * kbytes at 16384). So when the queue was full and is almost empty,
+ * wake the broker that leads the first assigned partition with a cheap
+ * request (its watermarks). With one broker (or the partitions'
  * leaders on one) that is all of them; other brokers' threads still
  * wake on their own. librdkafka 2.1 has fetch.queue.backoff.ms instead.
+ * The queue's size in bytes is its length times the mean size of the
+ * messages read since the last look (every 1024).
  */
 static void
 watch_queue(struct kafka_in *k)
 {
 	size_t len = rd_kafka_queue_length(k->q);
+	size_t bytes = len * (k->lensum / 1024);
 	int64_t lo, hi;
 	int i;
 
-	if (len >= k->qmin - k->qmin / 8) {
+	k->lensum = 0;
+	if (len >= k->qmin - k->qmin / 8 || bytes >= k->qbytes - k->qbytes / 8) {
 		k->throttled = 1;
 		return;
 	}
-	if (!k->throttled || len > k->qmin / 8)
+	if (!k->throttled || len > k->qmin / 8 || bytes > k->qbytes / 8)
 		return;
 	k->throttled = 0;
 	for (i = 0; i < nslots; i++)
@@ -925,6 +939,7 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 			rd_kafka_message_destroy(m);
 			continue;
 		}
+		k->lensum += m->len;
 		if ((++k->nread & 1023) == 0)
 			watch_queue(k);
 		si = message_slot(k, m);
