@@ -588,6 +588,8 @@ warm_topics(struct kafka_in *k)
 
 	for (t = strtok_r(list, ",", &save); t != NULL && k->nwarm < MAX_WARM;
 	    t = strtok_r(NULL, ",", &save)) {
+		if (*t == '^')
+			continue;	/* a pattern (librdkafka takes them), not a topic */
 		if ((rkt = rd_kafka_topic_new(k->rk, t, NULL)) == NULL)
 			continue;
 		if (rd_kafka_metadata(k->rk, 0, rkt, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR)
