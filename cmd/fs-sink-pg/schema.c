@@ -358,10 +358,19 @@ static const char partition_fn[] =
     "  END IF;\n"
     "  PERFORM pg_advisory_xact_lock(hashtext('fs_positions_partition'));\n"
     "  IF to_regclass(format('%I.%I', sch, part)) IS NULL THEN\n"
-    "    EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.positions"
+    /*
+     * An advisory lock does not make the session read the catalog
+     * again: one that waited for it can still miss the partition the
+     * other just made (seen with hours of fs-backfill loading at once).
+     */
+    "    BEGIN\n"
+    "      EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.positions"
     " FOR VALUES FROM (%L) TO (%L)',\n"
-    "      sch, part, sch, day::timestamp AT TIME ZONE 'UTC',\n"
-    "      (day + 1)::timestamp AT TIME ZONE 'UTC');\n"
+    "        sch, part, sch, day::timestamp AT TIME ZONE 'UTC',\n"
+    "        (day + 1)::timestamp AT TIME ZONE 'UTC');\n"
+    "    EXCEPTION WHEN duplicate_table THEN\n"
+    "      NULL;\n"
+    "    END;\n"
     "  END IF;\n"
     "END\n"
     "$fn$;\n"
