@@ -31,7 +31,6 @@ struct kafka_conf kafka_conf;
 #define SEQ_MASK ((UINT64_C(1) << SEQ_BITS) - 1)
 #define GEN_MASK ((1u << GEN_BITS) - 1)
 #define STORE_EVERY 1024	/* messages between offset stores */
-#define MAX_WARM 16		/* topics whose leaders are looked up before joining */
 #define DR_REPORT_MAX 5		/* delivery errors reported one by one */
 
 struct entry {
@@ -78,7 +77,7 @@ struct kafka_in {
 	size_t lensum;		/* bytes of the messages read since watch_queue last looked */
 	int throttled;		/* the queue reached a limit: librdkafka stopped fetching */
 	unsigned nread;
-	rd_kafka_topic_t *warm[MAX_WARM];	/* see warm_topics */
+	rd_kafka_topic_t **warm;	/* see warm_topics */
 	int nwarm;
 };
 
@@ -580,23 +579,22 @@ conf_size(rd_kafka_conf_t *conf, const char *name, size_t def)
  * started on a backlog read some partitions that much late.
  */
 static void
-warm_topics(struct kafka_in *k)
+warm_topics(struct kafka_in *k, const rd_kafka_topic_partition_list_t *sub)
 {
 	const struct rd_kafka_metadata *md;
-	char *list = xstrdup(k->topics), *t, *save;
 	rd_kafka_topic_t *rkt;
+	int i;
 
-	for (t = strtok_r(list, ",", &save); t != NULL && k->nwarm < MAX_WARM;
-	    t = strtok_r(NULL, ",", &save)) {
-		if (*t == '^')
+	k->warm = xcalloc((size_t)sub->cnt, sizeof *k->warm);
+	for (i = 0; i < sub->cnt; i++) {
+		if (sub->elems[i].topic[0] == '^')
 			continue;	/* a pattern (librdkafka takes them), not a topic */
-		if ((rkt = rd_kafka_topic_new(k->rk, t, NULL)) == NULL)
-			continue;
-		if (rd_kafka_metadata(k->rk, 0, rkt, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR)
-			rd_kafka_metadata_destroy(md);
-		k->warm[k->nwarm++] = rkt;
+		if ((rkt = rd_kafka_topic_new(k->rk, sub->elems[i].topic, NULL)) != NULL)
+			k->warm[k->nwarm++] = rkt;
 	}
-	free(list);
+	/* One request for every topic this handle knows: the ones just made. */
+	if (k->nwarm > 0 && rd_kafka_metadata(k->rk, 0, NULL, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+		rd_kafka_metadata_destroy(md);
 }
 
 struct kafka_in *
@@ -673,6 +671,8 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 		err = RD_KAFKA_RESP_ERR__INVALID_ARG;
 	} else if ((err = rd_kafka_subscribe(k->rk, sub)) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		fs_warnx("cannot subscribe to '%s': %s", topics, rd_kafka_err2str(err));
+	else
+		warm_topics(k, sub);
 	rd_kafka_topic_partition_list_destroy(sub);
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		rd_kafka_destroy(k->rk);
@@ -681,7 +681,6 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 		return NULL;
 	}
 	k->q = rd_kafka_queue_get_consumer(k->rk);
-	warm_topics(k);
 	consumer = k;
 	return k;
 }
@@ -1020,6 +1019,7 @@ kafka_in_close(struct kafka_in *k)
 	rd_kafka_consumer_close(k->rk);
 	for (i = 0; i < k->nwarm; i++)
 		rd_kafka_topic_destroy(k->warm[i]);
+	free(k->warm);
 	rd_kafka_queue_destroy(k->q);
 	rd_kafka_destroy(k->rk);
 	for (i = 0; i < nslots; i++) {
