@@ -9,6 +9,10 @@
  * partition's offset to store becomes the next one.
  */
 #include <errno.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +35,7 @@ struct kafka_conf kafka_conf;
 #define SEQ_MASK ((UINT64_C(1) << SEQ_BITS) - 1)
 #define GEN_MASK ((1u << GEN_BITS) - 1)
 #define STORE_EVERY 1024	/* messages between offset stores */
+#define WATCH_EVERY 64		/* messages between looks at the queue's length */
 #define DR_REPORT_MAX 5		/* delivery errors reported one by one */
 
 struct entry {
@@ -74,12 +79,15 @@ struct kafka_in {
 	rd_kafka_queue_t *q;	/* the consumer queue, to watch its length */
 	size_t qmin;		/* queued.min.messages */
 	size_t qbytes;		/* queued.max.messages.kbytes, in bytes */
-	size_t lensum;		/* bytes of the messages read since watch_queue last looked */
+	size_t lensum;		/* bytes of the last WATCH_EVERY messages read */
 	int throttled;		/* the queue reached a limit: librdkafka stopped fetching */
+	struct waker *waker;	/* see watch_queue; made at the first need */
 	unsigned nread;
 	rd_kafka_topic_t **warm;	/* see warm_topics */
 	int nwarm;
 };
+
+static int64_t lag(struct kafka_in *k, int strict);
 
 static struct slot slots[MAX_SLOTS];
 static int nslots;
@@ -181,6 +189,19 @@ set(rd_kafka_conf_t *conf, const char *name, const char *value)
 	return 0;
 }
 
+/* user_prop tells whether the user gave -X name=... */
+static int
+user_prop(const char *name)
+{
+	size_t n = strlen(name);
+	int i;
+
+	for (i = 0; i < kafka_conf.nprops; i++)
+		if (strncmp(kafka_conf.props[i], name, n) == 0 && kafka_conf.props[i][n] == '=')
+			return 1;
+	return 0;
+}
+
 /* apply_props sets the user's -X properties, which win over the defaults set before. */
 static int
 apply_props(rd_kafka_conf_t *conf)
@@ -211,10 +232,37 @@ log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 		fprintf(stderr, "%s: kafka: %s: %s\n", progname, fac, buf);
 }
 
+/*
+ * tune_malloc keeps glibc from giving memory back to the system as
+ * soon as it is free. With Kafka, messages are allocated by one thread
+ * and freed by another in bursts (a fetch response, a batch of
+ * delivery reports), so the top of the heap is freed and trimmed, then
+ * grown and faulted in again, thousands of times a second: a tenth of
+ * the Kafka-to-Kafka rate (make bench). Freed memory now stays until
+ * 64 MiB of it sits at the top, and the heap grows 16 MiB at a time
+ * (address space: pages count only once touched). GLIBC_TUNABLES with
+ * malloc settings wins.
+ */
+static void
+tune_malloc(void)
+{
+#if defined(__GLIBC__)
+	static int done;
+	const char *t = getenv("GLIBC_TUNABLES");
+
+	if (done++ || (t != NULL && strstr(t, "glibc.malloc.") != NULL))
+		return;
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TOP_PAD, 16 << 20);
+#endif
+}
+
 static rd_kafka_conf_t *
 new_conf(void)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+
+	tune_malloc();
 
 	if (set(conf, "bootstrap.servers", brokers()) != 0 ||
 	    set(conf, "client.id", progname) != 0 ||
@@ -636,10 +684,29 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 	     */
 	    (rd_kafka_version() >= 0x020100ff &&
 	    set(conf, "fetch.queue.backoff.ms", "20") != 0) ||
+	    /*
+	     * Fetch a little at a time and keep little: 1 MiB per fetch
+	     * response (50 MiB by default) and 10,000 messages waiting (not
+	     * 100,000). The messages are then still in the CPU's cache
+	     * when the program reads them, and a backlog goes through half
+	     * as fast again (make bench); memory stays small. Over a slow
+	     * network, raise both with -X.
+	     */
+	    set(conf, "fetch.max.bytes", "1048576") != 0 ||
+	    set(conf, "queued.min.messages", "10000") != 0 ||
 	    apply_props(conf) != 0 ||
 	    set(conf, "enable.auto.offset.store", "false") != 0) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
+	}
+	/* A fetch must hold the largest message: follow -X message.max.bytes. */
+	if (!user_prop("fetch.max.bytes") &&
+	    conf_size(conf, "message.max.bytes", 0) > 1048576) {
+		snprintf(errstr, sizeof errstr, "%zu", conf_size(conf, "message.max.bytes", 0));
+		if (set(conf, "fetch.max.bytes", errstr) != 0) {
+			rd_kafka_conf_destroy(conf);
+			return NULL;
+		}
 	}
 	k = xcalloc(1, sizeof *k);
 	k->qmin = conf_size(conf, "queued.min.messages", 100000);
@@ -839,38 +906,140 @@ fill_line(struct kafka_in *k, const rd_kafka_message_t *m, struct ndjson_line *l
 /*
  * watch_queue works around a stall of librdkafka 2.0: when more than
  * queued.min.messages or queued.max.messages.kbytes are fetched and
- * waiting, a broker thread stops fetching and only looks again when
- * something wakes it (a response, a timer: up to a second). A program
- * working through a backlog empties the queue long before, then waits
- * with nothing to do, and reads at half its speed (at a tenth with
- * kbytes at 16384). So when the queue was full and is almost empty,
- * wake the broker that leads the first assigned partition with a cheap
- * request (its watermarks). With one broker (or the partitions'
- * leaders on one) that is all of them; other brokers' threads still
- * wake on their own. librdkafka 2.1 has fetch.queue.backoff.ms instead.
- * The queue's size in bytes is its length times the mean size of the
- * messages read since the last look (every 1024).
+ * waiting (in the consumer queue, all partitions together), a broker
+ * thread stops fetching and only looks again when something wakes it
+ * (a response, a timer: up to a second). A program working through a
+ * backlog empties the queue long before, then waits with nothing to
+ * do, and reads at half its speed (at a hundredth with a small
+ * queued.min.messages). So when the queue was full and is almost
+ * empty, or empty, wake the broker that leads the first assigned
+ * partition with a cheap request (its watermarks, asked by a thread
+ * beside the reader: see waker_main). With one broker (or
+ * the partitions' leaders on one) that is all of them; other brokers'
+ * threads still wake on their own. librdkafka 2.1 has
+ * fetch.queue.backoff.ms instead. The queue is looked at every
+ * WATCH_EVERY messages (a lock each) and whenever it is found empty;
+ * its size in bytes is its length times the mean size of the last
+ * WATCH_EVERY messages read.
  */
-static void
-watch_queue(struct kafka_in *k)
+struct waker {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	rd_kafka_t *rk;
+	int pending, quit;
+	char topic[256];	/* Kafka topic names are at most 249 bytes */
+	int32_t partition;
+};
+
+/*
+ * waker_main asks for the watermarks whenever told to. It runs beside
+ * the reader because the answer can take long: the broker answers the
+ * requests of one connection in order, so behind a fetch that waits
+ * for data (fetch.wait.max.ms, at the end of a backlog) comes this one.
+ * The reader goes on with what is queued meanwhile.
+ */
+static void *
+waker_main(void *arg)
 {
-	size_t len = rd_kafka_queue_length(k->q);
-	size_t bytes = len * (k->lensum / 1024);
+	struct waker *w = arg;
+	char topic[sizeof w->topic];
+	int32_t partition;
 	int64_t lo, hi;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->pending && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->quit)
+			break;
+		memcpy(topic, w->topic, sizeof topic);
+		partition = w->partition;
+		w->pending = 0;
+		pthread_mutex_unlock(&w->mu);
+		rd_kafka_query_watermark_offsets(w->rk, topic, partition, &lo, &hi, 1000);
+		pthread_mutex_lock(&w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static void
+wake_broker(struct kafka_in *k, const char *topic, int32_t partition)
+{
+	struct waker *w = k->waker;
+	int64_t lo, hi;
+
+	if (w == NULL) {
+		w = xcalloc(1, sizeof *w);
+		w->rk = k->rk;
+		pthread_mutex_init(&w->mu, NULL);
+		pthread_cond_init(&w->cv, NULL);
+		if (pthread_create(&w->thread, NULL, waker_main, w) != 0) {
+			/* No thread: ask here, and wait for the answer. */
+			pthread_cond_destroy(&w->cv);
+			pthread_mutex_destroy(&w->mu);
+			free(w);
+			rd_kafka_query_watermark_offsets(k->rk, topic, partition, &lo, &hi, 1000);
+			return;
+		}
+		k->waker = w;
+	}
+	pthread_mutex_lock(&w->mu);
+	snprintf(w->topic, sizeof w->topic, "%s", topic);
+	w->partition = partition;
+	w->pending = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void
+waker_stop(struct kafka_in *k)
+{
+	struct waker *w = k->waker;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+	k->waker = NULL;
+}
+
+static void
+watch_queue(struct kafka_in *k, int empty)
+{
+	size_t len = empty ? 0 : rd_kafka_queue_length(k->q);
+	size_t bytes = len * (k->lensum / WATCH_EVERY);
+	int64_t n;
 	int i;
 
-	k->lensum = 0;
-	if (len >= k->qmin - k->qmin / 8 || bytes >= k->qbytes - k->qbytes / 8) {
+	if (!empty)
+		k->lensum = 0;
+	if (len >= k->qmin / 2 || bytes >= k->qbytes / 2) {
 		k->throttled = 1;
 		return;
 	}
 	if (!k->throttled || len > k->qmin / 8 || bytes > k->qbytes / 8)
 		return;
 	k->throttled = 0;
+	/*
+	 * All fetched, as far as the last fetch responses tell (the end of
+	 * a backlog): no need to wake, and the request would only wait
+	 * behind the fetch that waits for new data (and the close behind
+	 * it). Messages written since then wait at most for the broker
+	 * thread's own second.
+	 */
+	if ((n = lag(k, 1)) >= 0 && (uint64_t)n <= len)
+		return;
 	for (i = 0; i < nslots; i++)
 		if (slots[i].used && !slots[i].revoking) {
-			rd_kafka_query_watermark_offsets(k->rk, slots[i].topic, slots[i].partition,
-			    &lo, &hi, 1000);
+			wake_broker(k, slots[i].topic, slots[i].partition);
 			break;
 		}
 }
@@ -905,6 +1074,8 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 				check_end(k, wait && ++k->quiet % 5 == 0);
 			if (kafka_conf.exit_at_end && all_at_end(k))
 				return 0;
+			if (k->throttled)
+				watch_queue(k, 1);
 			/* Quiet: deliver what is held and store what is finished. */
 			if (idle != NULL)
 				idle(idle_arg);
@@ -941,8 +1112,8 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 			continue;
 		}
 		k->lensum += m->len;
-		if ((++k->nread & 1023) == 0)
-			watch_queue(k);
+		if (++k->nread % WATCH_EVERY == 0)
+			watch_queue(k, 0);
 		si = message_slot(k, m);
 		s = &slots[si];
 		s->eof = 0;
@@ -953,11 +1124,17 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 	}
 }
 
-int64_t
-kafka_in_lag(struct kafka_in *k)
+/*
+ * lag sums, over the assigned partitions, the messages between the
+ * position and the high watermark the last fetch response brought.
+ * Returns -1 when the assignment is unknown, and -2 as well when
+ * strict and a partition's watermark is not known yet.
+ */
+static int64_t
+lag(struct kafka_in *k, int strict)
 {
 	rd_kafka_topic_partition_list_t *l;
-	int64_t lag = 0, lo, hi;
+	int64_t n = 0, lo, hi;
 	int i;
 
 	if (k == NULL || rd_kafka_assignment(k->rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -965,15 +1142,26 @@ kafka_in_lag(struct kafka_in *k)
 	rd_kafka_position(k->rk, l);
 	for (i = 0; i < l->cnt; i++) {
 		if (rd_kafka_get_watermark_offsets(k->rk, l->elems[i].topic, l->elems[i].partition,
-		    &lo, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0)
+		    &lo, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0) {
+			if (strict) {
+				n = -2;
+				break;
+			}
 			continue;
+		}
 		if (l->elems[i].offset >= 0 && hi > l->elems[i].offset)
-			lag += hi - l->elems[i].offset;
+			n += hi - l->elems[i].offset;
 		else if (l->elems[i].offset < 0 && hi > lo)
-			lag += hi - lo;
+			n += hi - lo;
 	}
 	rd_kafka_topic_partition_list_destroy(l);
-	return lag;
+	return n;
+}
+
+int64_t
+kafka_in_lag(struct kafka_in *k)
+{
+	return lag(k, 0);
 }
 
 int64_t
@@ -1014,6 +1202,7 @@ kafka_in_close(struct kafka_in *k)
 		fs_warnx("cannot commit offsets: %s", rd_kafka_err2str(err));
 		k->errors++;
 	}
+	waker_stop(k);
 	/* Leaving the group revokes: nothing more to do for those partitions. */
 	k->on_revoke = NULL;
 	rd_kafka_consumer_close(k->rk);

@@ -133,4 +133,21 @@ max=$(grep -o '"consumer_lag":[0-9]*' "$T/lag" | cut -d: -f2 | sort -n | tail -n
 t_true "the lag was above 0 while reading (at most $max)" "${max:-0}" -gt 0
 t_true "the lag is at most the messages left to read" "${max:-0}" -le "$n"
 
+# --- Small queues, large messages ---------------------------------------------------
+
+# A queue of 100 messages: librdkafka 2.0 stops fetching whenever it
+# is full and fs-clean wakes it (from a thread of its own) as it runs
+# low, dozens of times here. Nothing may be lost or hang on the way
+# (that it is fast is for make bench to show).
+run timeout 60 fs-clean --from kafka:raw -G smallq -e "${KC[@]}" -X queued.min.messages=100
+t_eq 'fs-clean -X queued.min.messages=100 reads the backlog through, exit 0' 0 "$status"
+t_eq '... and writes every cleaned record' "$nout" "$(printf '%s\n' "$out" | wc -l)"
+# fetch.max.bytes is 1 MiB by default and must hold message.max.bytes.
+run fs-clean --from kafka:raw -G bigmsg -e "${KC[@]}" -X message.max.bytes=5000000
+t_eq 'fs-clean -X message.max.bytes=5000000 (above the 1 MiB fetch default) exits 0' 0 "$status"
+t_eq '... and writes every cleaned record' "$nout" "$(printf '%s\n' "$out" | wc -l)"
+run fs-clean --from kafka:raw -G bigmsg2 -e "${KC[@]}" -X message.max.bytes=5000000 -X fetch.max.bytes=2000000
+t_eq 'fs-clean -X fetch.max.bytes below -X message.max.bytes is librdkafka'"'"'s error, exit 1' 1 "$status"
+t_match '... which says so' 'fetch.max.bytes.*must be >= .*message.max.bytes' "$(cat "$T/err")"
+
 t_done
