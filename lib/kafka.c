@@ -910,7 +910,7 @@ fill_line(struct kafka_in *k, const rd_kafka_message_t *m, struct ndjson_line *l
  * thread stops fetching and only looks again when something wakes it
  * (a response, a timer: up to a second). A program working through a
  * backlog empties the queue long before, then waits with nothing to
- * do, and reads at half its speed (at a hundredth with a small
+ * do, and reads at half its speed (at a fiftieth with a small
  * queued.min.messages). So when the queue was full and is almost
  * empty, or empty, wake the broker that leads the first assigned
  * partition with a cheap request (its watermarks, asked by a thread
@@ -1306,13 +1306,10 @@ producer_open(void)
 		return -1;
 	/*
 	 * murmur2 like the Java client, so other clients put an aircraft
-	 * in the same partition as we do.
-	 */
-	/*
-	 * lz4: records are JSON and shrink to a third; every copy after
-	 * this one (socket, broker, fetch, consumer) moves a third of the
-	 * bytes, for less CPU than the copies saved. Any Kafka client
-	 * reads it.
+	 * in the same partition as we do. lz4: records are JSON and shrink
+	 * to a third; every copy after this one (socket, broker, fetch,
+	 * consumer) moves a third of the bytes, for less CPU than the
+	 * copies saved. Any Kafka client reads it.
 	 */
 	if (set(conf, "enable.idempotence", "true") != 0 ||
 	    set(conf, "partitioner", "murmur2_random") != 0 ||
