@@ -9,6 +9,8 @@
 # fs-clean's Kafka rate is taken from its --stats lines from the first
 # record read to the end (flush included), so that the 3 s the mock
 # takes to form a new group do not count; the producers are timed whole.
+# Each client runs with its defaults: fs-produce compresses with lz4,
+# kcat does not compress.
 # The producers write 1,000,000 records (shorter runs are mostly noise on
 # a shared machine); fs-clean reads the first 200,000 from a topic of 32
 # partitions: the mock keeps only 5 MiB of each.
