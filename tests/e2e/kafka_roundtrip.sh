@@ -12,7 +12,7 @@
 
 t_need jq kcat
 t_built fs-clean fs-score fs-produce
-kafka_start raw:4 clean:4 rejects:1 scored:4 replayed:4 poison:1 pclean:1
+kafka_start raw:4 clean:4 rejects:1 scored:4 replayed:4 plain:4 poison:1 pclean:1
 
 # 6,000 records of 50 aircraft with 1% of every fault: duplicates,
 # malformed lines, out of order, jumps...
@@ -118,6 +118,17 @@ t_eq 'kafka:replayed holds the file, line for line' \
 t_eq 'replay keys each record by its icao24 (none for malformed lines)' \
 	"$(awk -F'\t' '$1 != "none"' "$T/in.keyed" | sort)" \
 	"$(kcat_all replayed '%k\t%s\n' | awk -F'\t' '$1 != ""' | sort)"
+
+# The message sets' codec, as kcat's own fetch debug names it.
+kcat_codecs() {
+	kcat -b "$BROKERS" -C -t "$1" -o beginning -e -q -d fetch 2>&1 >/dev/null |
+		grep -o 'aborted msgsets, [a-z0-9]*' | awk '{ print $3 }' | sort -u | tr '\n' ' '
+}
+t_eq 'the producer compresses with lz4 by default (the codec kcat reads)' 'lz4 ' "$(kcat_codecs replayed)"
+t_ok 'fs-produce -X compression.codec=none exits 0' \
+	fs-produce replay --speed max --to kafka:plain -X compression.codec=none "$T/in.ndjson"
+t_eq '... and the message sets are not compressed' 'uncompressed ' "$(kcat_codecs plain)"
+t_eq '... and hold the file, line for line' "$(sort "$T/in.ndjson")" "$(kcat_all plain | sort)"
 
 # --- Consumer lag in --stats --------------------------------------------------------
 
