@@ -238,10 +238,10 @@ log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
  * and freed by another in bursts (a fetch response, a batch of
  * delivery reports), so the top of the heap is freed and trimmed, then
  * grown and faulted in again, thousands of times a second: a tenth of
- * the Kafka-to-Kafka rate (make bench). Freed memory now stays until
- * 64 MiB of it sits at the top, and the heap grows 16 MiB at a time
- * (address space: pages count only once touched). GLIBC_TUNABLES with
- * malloc settings wins.
+ * the Kafka-to-Kafka rate (runs on the bench's set-up). Freed memory
+ * now stays until 64 MiB of it sits at the top, and the heap grows
+ * 16 MiB at a time (address space: pages count only once touched).
+ * GLIBC_TUNABLES with malloc settings wins.
  */
 static void
 tune_malloc(void)
@@ -653,7 +653,8 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 	rd_kafka_resp_err_t err;
 	struct kafka_in *k;
 	const char *group = kafka_conf.group;
-	char errstr[512], *list, *t, *save;
+	char errstr[512], num[32], *list, *t, *save;
+	size_t msgmax;
 
 	if (consumer != NULL)
 		fs_errx(EXIT_FAIL, "only one kafka input per program");
@@ -689,8 +690,8 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 	     * response (50 MiB by default) and 10,000 messages waiting (not
 	     * 100,000). The messages are then still in the CPU's cache
 	     * when the program reads them, and a backlog goes through half
-	     * as fast again (make bench); memory stays small. Over a slow
-	     * network, raise both with -X.
+	     * as fast again (runs on the bench's set-up); memory stays
+	     * small. Over a slow network, raise both with -X.
 	     */
 	    set(conf, "fetch.max.bytes", "1048576") != 0 ||
 	    set(conf, "queued.min.messages", "10000") != 0 ||
@@ -700,10 +701,10 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 		return NULL;
 	}
 	/* A fetch must hold the largest message: follow -X message.max.bytes. */
-	if (!user_prop("fetch.max.bytes") &&
-	    conf_size(conf, "message.max.bytes", 0) > 1048576) {
-		snprintf(errstr, sizeof errstr, "%zu", conf_size(conf, "message.max.bytes", 0));
-		if (set(conf, "fetch.max.bytes", errstr) != 0) {
+	msgmax = conf_size(conf, "message.max.bytes", 0);
+	if (msgmax > 1048576 && !user_prop("fetch.max.bytes")) {
+		snprintf(num, sizeof num, "%zu", msgmax);
+		if (set(conf, "fetch.max.bytes", num) != 0) {
 			rd_kafka_conf_destroy(conf);
 			return NULL;
 		}
