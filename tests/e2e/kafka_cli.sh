@@ -74,6 +74,21 @@ t_exit 'records not delivered: fs-clean --to exits 1' 1 \
 	fs-clean --to kafka:bad -X message.timeout.ms=2000 "$T/first10.ndjson"
 t_match 'fs-clean: the count in the message' '10 records not delivered to kafka:bad' "$err"
 
+# A record larger than message.max.bytes is refused by librdkafka itself;
+# the records gathered in the same batch still go.
+pad=$(printf '%2000s' '' | tr ' ' x)
+{
+	head -n 3 "$T/first10.ndjson"
+	sed -n 4p "$T/first10.ndjson" | sed "s/}\$/,\"pad\":\"$pad\"}/"
+	sed -n '4,10p' "$T/first10.ndjson"
+} >"$T/oversize.ndjson"
+run fs-produce replay --speed max --to kafka:big -X message.max.bytes=1000 "$T/oversize.ndjson"
+t_eq 'a record over message.max.bytes: exit 1' 1 "$status"
+t_match 'a record over message.max.bytes: says why' 'cannot produce to kafka:big: .*too large' "$err"
+t_match 'a record over message.max.bytes: the count' '1 records not delivered to kafka:big \(10 delivered\)' "$err"
+t_eq 'a record over message.max.bytes: the others are in the topic' 10 \
+	"$(kcat -b "$BROKERS" -C -t big -e -q | wc -l)"
+
 # --- --offset, -e -------------------------------------------------------------------
 
 # consume ARGS: fs-clean --from kafka:off -e ARGS; $got is how many records it wrote.
@@ -101,5 +116,25 @@ consume
 t_eq 'the group defaults to the program name' 15 "$got"
 FS_KAFKA_GROUP=fs-clean consume
 t_eq 'and the group fs-clean now starts at the end' 0 "$got"
+
+# --- A quiet input: what is gathered for a batch goes when the program waits ---
+
+mkfifo "$T/fifo"
+fs-clean -q --to kafka:live "$T/fifo" 2>"$T/live.err" &
+pid=$!
+exec 6>"$T/fifo"
+head -n 1 "$T/first10.ndjson" >&6
+n=0
+for _ in $(seq 100); do
+	n=$(kcat -b "$BROKERS" -C -t live -e -q 2>/dev/null | grep -c .)
+	[ "$n" -ge 1 ] && break
+	sleep 0.1
+done
+t_eq 'a record on a quiet input reaches the topic while the input stays open' 1 "$n"
+head -n 3 "$T/first10.ndjson" | tail -n 2 >&6
+exec 6>&-
+wait "$pid"
+t_eq 'the input closed: fs-clean exits 0' 0 "$?"
+t_eq 'the input closed: all three records in the topic' 3 "$(kcat -b "$BROKERS" -C -t live -e -q | grep -c .)"
 
 t_done
