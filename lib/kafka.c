@@ -1487,6 +1487,7 @@ out_send(struct kafka_out *o)
 	rc = produce_batch(o, o->pend, o->npend);
 	o->npend = 0;
 	o->plen = 0;
+	serve_reports();	/* once a batch: what was delivered meanwhile */
 	return rc;
 }
 
@@ -1556,8 +1557,6 @@ kafka_out_write(struct kafka_out *o, const char *p, size_t n,
 		m->_private = opaque;
 		o->plen += n;
 	}
-	if ((o->produced & 255) == 0)
-		serve_reports();
 	/* Refused (a record too large, a fatal error): the program stops, exit 1. */
 	return o->refused ? -1 : 0;
 }
