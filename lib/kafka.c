@@ -1235,8 +1235,8 @@ static int nproducer_users;
 /*
  * A writer gathers records (copies, with what they hold) and produces
  * them with one rd_kafka_produce_batch: one topic lock and one clock
- * read for the batch instead of one each per record, a fifth of
- * fs-produce's time. They go when the batch is full and at every flush
+ * read for the batch instead of one each per record, and delivery
+ * reports served once a batch. They go when the batch is full and at every flush
  * point (ndjson_flush, the reader's quiet moments, kafka_out_flush),
  * as stdout's buffer does; until they are produced they hold their
  * input, so no offset moves past them.
@@ -1516,6 +1516,11 @@ kafka_out_write(struct kafka_out *o, const char *p, size_t n,
 
 	if (n > 0 && p[n - 1] == '\n')
 		n--;
+	if (o->npend == PEND_MAX || PEND_BYTES - o->plen < n)
+		out_send(o);
+	/* Refused (a record too large, a fatal error): the program stops, exit 1. */
+	if (o->refused)
+		return -1;
 	if (o->keypat != NULL)
 		key = find_key(o, p, n, &klen);
 	for (i = 0; i < ntoks; i++)
@@ -1533,8 +1538,6 @@ kafka_out_write(struct kafka_out *o, const char *p, size_t n,
 				h->t[h->n++] = kafka_hold(toks[i]);
 		opaque = h;
 	}
-	if (o->npend == PEND_MAX || PEND_BYTES - o->plen < n)
-		out_send(o);
 	if (n > PEND_BYTES) {
 		/* Bigger than the batch's buffer: on its own, from where it is. */
 		memset(&one, 0, sizeof one);
@@ -1557,7 +1560,6 @@ kafka_out_write(struct kafka_out *o, const char *p, size_t n,
 		m->_private = opaque;
 		o->plen += n;
 	}
-	/* Refused (a record too large, a fatal error): the program stops, exit 1. */
 	return o->refused ? -1 : 0;
 }
 
