@@ -1249,7 +1249,7 @@ struct kafka_out {
 	uint64_t produced, delivered, failed;	/* failed: refused by produce() or by the broker */
 	int reported;
 	int refused;			/* a record refused by produce(): writes fail from now on */
-	rd_kafka_message_t *pend;	/* records gathered: payload, key are offsets into pbuf */
+	rd_kafka_message_t *pend;	/* records gathered: payload and key point into pbuf */
 	size_t npend;
 	char *pbuf;
 	size_t plen;
@@ -1439,16 +1439,15 @@ find_key(const struct kafka_out *o, const char *p, size_t n, size_t *klen)
 }
 
 /*
- * produce_batch produces m[0..n) (payload and key pointers set) and
- * counts each. A full queue means wait for deliveries and go on from
- * the first refused (librdkafka refuses all after it), never drop.
- * -1 if any was refused for good: its holds stay, no offset moves past it.
+ * produce_batch produces m[0..n) and counts each. A full queue means
+ * wait for deliveries and go on from the first refused (librdkafka
+ * refuses all after it), never drop. One refused for good is counted
+ * failed and marks o refused: its holds stay, no offset moves past it.
  */
-static int
+static void
 produce_batch(struct kafka_out *o, rd_kafka_message_t *m, size_t n)
 {
 	size_t i = 0;
-	int rc = 0;
 
 	while (i < n) {
 		rd_kafka_produce_batch(o->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
@@ -1462,46 +1461,32 @@ produce_batch(struct kafka_out *o, rd_kafka_message_t *m, size_t n)
 			free_opaque(m[i]._private);
 			o->failed++;
 			o->refused = 1;
-			rc = -1;
 		}
 		if (i < n)
 			rd_kafka_poll(producer, 100);
 	}
-	return rc;
 }
 
 /* out_send produces what o gathered. */
-static int
+static void
 out_send(struct kafka_out *o)
 {
-	rd_kafka_message_t *m;
-	int rc;
-
 	if (o->npend == 0)
-		return 0;
-	for (m = o->pend; m < o->pend + o->npend; m++) {
-		m->payload = o->pbuf + (uintptr_t)m->payload;
-		if (m->key != NULL)
-			m->key = o->pbuf + ((uintptr_t)m->key - 1);
-	}
-	rc = produce_batch(o, o->pend, o->npend);
+		return;
+	produce_batch(o, o->pend, o->npend);
 	o->npend = 0;
 	o->plen = 0;
 	serve_reports();	/* once a batch: what was delivered meanwhile */
-	return rc;
 }
 
 /* out_send_all produces what every writer gathered. */
-static int
+static void
 out_send_all(void)
 {
 	struct kafka_out *o;
-	int rc = 0;
 
 	for (o = outs; o != NULL; o = o->next)
-		if (out_send(o) != 0)
-			rc = -1;
-	return rc;
+		out_send(o);
 }
 
 int
@@ -1548,14 +1533,13 @@ kafka_out_write(struct kafka_out *o, const char *p, size_t n,
 		one._private = opaque;
 		produce_batch(o, &one, 1);
 	} else {
-		/* Offsets into pbuf until out_send(); a key's is one more, so none is NULL. */
 		m = &o->pend[o->npend++];
 		memset(m, 0, sizeof *m);
-		memcpy(o->pbuf + o->plen, p, n);
-		m->payload = (void *)(uintptr_t)o->plen;
+		m->payload = o->pbuf + o->plen;
+		memcpy(m->payload, p, n);
 		m->len = n;
 		if (key != NULL)
-			m->key = (void *)(uintptr_t)(o->plen + (size_t)(key - p) + 1);
+			m->key = (char *)m->payload + (key - p);
 		m->key_len = klen;
 		m->_private = opaque;
 		o->plen += n;
