@@ -154,21 +154,33 @@ write_metrics(struct stats *s)
 	return rc;
 }
 
+/*
+ * read_lag asks the reader for its consumer lag, only when a line or
+ * the metrics file is about to say it, not at every poll (every 1024
+ * records): for Kafka it walks the assigned partitions, taking a lock
+ * for each.
+ */
+static void
+read_lag(struct stats *s)
+{
+	if (s->reader != NULL)
+		s->lag = ndjson_lag(s->reader);
+}
+
 void
 stats_poll(struct stats *s)
 {
 	int64_t now = ts_mono_ms();
 
-	if (s->reader != NULL && (s->cli->stats || s->cli->metrics_file != NULL))
-		s->lag = ndjson_lag(s->reader);
-
 	if (s->cli->stats && s->cli->stats_ms > 0 && now - s->last_ms >= s->cli->stats_ms) {
 		s->last_ms = now;
+		read_lag(s);
 		emit(s, 0, now);
 		if (s->cli->metrics_file != NULL)
 			write_metrics(s);
 	} else if (s->cli->metrics_file != NULL && now - s->last_ms >= 10000) {
 		s->last_ms = now;
+		read_lag(s);
 		write_metrics(s);
 	} else if (s->reader != NULL && s->cli->verbose >= 0 && isatty(2) &&
 	    now - s->last_ms >= PROGRESS_MS) {
