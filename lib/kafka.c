@@ -757,6 +757,24 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 	return k;
 }
 
+/*
+ * assignment lists the partitions assigned, as the slots know them.
+ * rd_kafka_assignment() would ask librdkafka's own thread and wait for
+ * its turn on a busy CPU: a stall in the middle of the stream each
+ * time the queue runs empty or --stats prints the lag.
+ */
+static rd_kafka_topic_partition_list_t *
+assignment(void)
+{
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(nslots > 0 ? nslots : 1);
+	int i;
+
+	for (i = 0; i < nslots; i++)
+		if (slots[i].used)
+			rd_kafka_topic_partition_list_add(l, slots[i].topic, slots[i].partition);
+	return l;
+}
+
 static int
 all_at_end(const struct kafka_in *k)
 {
@@ -790,9 +808,9 @@ check_end(struct kafka_in *k, int full)
 	int64_t lo, hi, next;
 	int i, si;
 
-	if (k->assigned == 0 || all_at_end(k) ||
-	    rd_kafka_assignment(k->rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR)
+	if (k->assigned == 0 || all_at_end(k))
 		return;
+	l = assignment();
 	rd_kafka_position(k->rk, l);
 	/* Where nothing was read yet, the start: --offset, else the committed offset. */
 	for (i = 0; i < l->cnt; i++) {
@@ -1142,8 +1160,9 @@ lag(struct kafka_in *k, int strict)
 	int64_t n = 0, lo, hi;
 	int i;
 
-	if (k == NULL || rd_kafka_assignment(k->rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR)
+	if (k == NULL)
 		return -1;
+	l = assignment();
 	rd_kafka_position(k->rk, l);
 	for (i = 0; i < l->cnt; i++) {
 		if (rd_kafka_get_watermark_offsets(k->rk, l->elems[i].topic, l->elems[i].partition,
