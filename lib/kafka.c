@@ -13,6 +13,7 @@
 #include <malloc.h>
 #endif
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ struct kafka_conf kafka_conf;
 #define DR_REPORT_MAX 5		/* delivery errors reported one by one */
 #define PEND_MAX 1024		/* records a writer gathers before producing them as a batch */
 #define PEND_BYTES (256 * 1024)	/* their bytes */
+#define DEAD_MAX 2048		/* messages read, handed to the reaper together */
 
 static void serve_reports(void);
 
@@ -86,6 +88,9 @@ struct kafka_in {
 	size_t lensum;		/* bytes of the last WATCH_EVERY messages read */
 	int throttled;		/* the queue reached a limit: librdkafka stopped fetching */
 	struct waker *waker;	/* see watch_queue; made at the first need */
+	struct reaper *reaper;	/* see bury */
+	rd_kafka_message_t *dead[DEAD_MAX];	/* read and done with, for the reaper */
+	size_t ndead;
 	unsigned nread;
 	rd_kafka_topic_t **warm;	/* see warm_topics */
 	int nwarm;
@@ -490,11 +495,136 @@ store(struct kafka_in *k, int revoking_only)
 
 /* --- consumer ------------------------------------------------------------ */
 
+/*
+ * spawn starts a helper thread with every signal blocked, so that
+ * signals reach the main thread, whose loops look at cli_stop.
+ */
+static int
+spawn(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+/*
+ * The messages read are destroyed by a thread beside the reader, the
+ * reaper, DEAD_MAX at a time. Their memory comes from the broker
+ * thread's malloc arena, and glibc frees a chunk under its arena's
+ * lock, which that thread takes for every message it makes: a reader
+ * that freed them itself found the lock taken some hundreds of times
+ * a million messages and slept each time for its turn on a busy CPU,
+ * and the frees were a twentieth of its time. The reaper sleeps there
+ * instead; large batches keep its wake-ups (each can put it in the
+ * reader's place on the CPU) rare. If it is still busy with the last
+ * batch, the reader destroys the next one itself: memory stays
+ * bounded.
+ */
+struct reaper {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	rd_kafka_message_t *inbox[DEAD_MAX];
+	size_t n;
+	int quit;
+};
+
+static void *
+reaper_main(void *arg)
+{
+	struct reaper *r = arg;
+	rd_kafka_message_t *batch[DEAD_MAX];
+	size_t i, n;
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		while (r->n == 0 && !r->quit)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (r->n == 0)
+			break;		/* quit, and all destroyed */
+		n = r->n;
+		memcpy(batch, r->inbox, n * sizeof batch[0]);
+		r->n = 0;
+		pthread_mutex_unlock(&r->mu);
+		for (i = 0; i < n; i++)
+			rd_kafka_message_destroy(batch[i]);
+		pthread_mutex_lock(&r->mu);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* bury hands the messages done with to the reaper, or destroys them. */
+static void
+bury(struct kafka_in *k)
+{
+	struct reaper *r = k->reaper;
+	size_t i;
+
+	if (k->ndead == 0)
+		return;
+	if (r == NULL) {
+		r = xcalloc(1, sizeof *r);
+		pthread_mutex_init(&r->mu, NULL);
+		pthread_cond_init(&r->cv, NULL);
+		if (spawn(&r->thread, reaper_main, r) != 0) {
+			pthread_cond_destroy(&r->cv);
+			pthread_mutex_destroy(&r->mu);
+			free(r);
+			r = NULL;
+		}
+		k->reaper = r;
+	}
+	if (r != NULL) {
+		pthread_mutex_lock(&r->mu);
+		if (r->n == 0) {
+			memcpy(r->inbox, k->dead, k->ndead * sizeof k->dead[0]);
+			r->n = k->ndead;
+			k->ndead = 0;
+			pthread_cond_signal(&r->cv);
+		}
+		pthread_mutex_unlock(&r->mu);
+	}
+	for (i = 0; i < k->ndead; i++)
+		rd_kafka_message_destroy(k->dead[i]);
+	k->ndead = 0;
+}
+
+/* reaper_stop destroys what is left and waits for the reaper to finish. */
+static void
+reaper_stop(struct kafka_in *k)
+{
+	struct reaper *r = k->reaper;
+	size_t i;
+
+	for (i = 0; i < k->ndead; i++)
+		rd_kafka_message_destroy(k->dead[i]);
+	k->ndead = 0;
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->quit = 1;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->thread, NULL);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	free(r);
+	k->reaper = NULL;
+}
+
 static void
 release_current(struct kafka_in *k)
 {
 	if (k->msg != NULL) {
-		rd_kafka_message_destroy(k->msg);
+		k->dead[k->ndead++] = k->msg;
+		if (k->ndead == DEAD_MAX)
+			bury(k);
 		k->msg = NULL;
 	}
 	if (k->cur != 0) {
@@ -998,7 +1128,7 @@ wake_broker(struct kafka_in *k, const char *topic, int32_t partition)
 		w->rk = k->rk;
 		pthread_mutex_init(&w->mu, NULL);
 		pthread_cond_init(&w->cv, NULL);
-		if (pthread_create(&w->thread, NULL, waker_main, w) != 0) {
+		if (spawn(&w->thread, waker_main, w) != 0) {
 			/* No thread: ask here, and wait for the answer. */
 			pthread_cond_destroy(&w->cv);
 			pthread_mutex_destroy(&w->mu);
@@ -1099,6 +1229,7 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 				return 0;
 			if (k->throttled)
 				watch_queue(k, 1);
+			bury(k);	/* quiet: no fetch buffer kept for a few messages */
 			/* Quiet: deliver what is held and store what is finished. */
 			if (idle != NULL)
 				idle(idle_arg);
@@ -1227,6 +1358,7 @@ kafka_in_close(struct kafka_in *k)
 		k->errors++;
 	}
 	waker_stop(k);
+	reaper_stop(k);
 	/* Leaving the group revokes: nothing more to do for those partitions. */
 	k->on_revoke = NULL;
 	rd_kafka_consumer_close(k->rk);
