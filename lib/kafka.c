@@ -496,20 +496,49 @@ store(struct kafka_in *k, int revoking_only)
 /* --- consumer ------------------------------------------------------------ */
 
 /*
- * spawn starts a helper thread with every signal blocked, so that
- * signals reach the main thread, whose loops look at cli_stop.
+ * A helper thread beside the reader (the reaper, the waker): told what
+ * to do under mu, woken by cv, stopped by quit. helper_start starts it
+ * with every signal blocked, so that signals reach the main thread,
+ * whose loops look at cli_stop; -1 when there is no thread.
  */
+struct helper {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int quit;
+};
+
 static int
-spawn(pthread_t *t, void *(*fn)(void *), void *arg)
+helper_start(struct helper *h, void *(*fn)(void *), void *arg)
 {
 	sigset_t all, old;
 	int rc;
 
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(t, NULL, fn, arg);
+	rc = pthread_create(&h->thread, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc;
+	if (rc != 0) {
+		pthread_cond_destroy(&h->cv);
+		pthread_mutex_destroy(&h->mu);
+		return -1;
+	}
+	return 0;
+}
+
+/* helper_stop tells the thread to quit and waits for it. */
+static void
+helper_stop(struct helper *h)
+{
+	pthread_mutex_lock(&h->mu);
+	h->quit = 1;
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	pthread_join(h->thread, NULL);
+	pthread_cond_destroy(&h->cv);
+	pthread_mutex_destroy(&h->mu);
 }
 
 /*
@@ -526,12 +555,9 @@ spawn(pthread_t *t, void *(*fn)(void *), void *arg)
  * bounded.
  */
 struct reaper {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	struct helper h;
 	rd_kafka_message_t *inbox[DEAD_MAX];
 	size_t n;
-	int quit;
 };
 
 static void *
@@ -541,22 +567,33 @@ reaper_main(void *arg)
 	rd_kafka_message_t *batch[DEAD_MAX];
 	size_t i, n;
 
-	pthread_mutex_lock(&r->mu);
+	pthread_mutex_lock(&r->h.mu);
 	for (;;) {
-		while (r->n == 0 && !r->quit)
-			pthread_cond_wait(&r->cv, &r->mu);
+		while (r->n == 0 && !r->h.quit)
+			pthread_cond_wait(&r->h.cv, &r->h.mu);
 		if (r->n == 0)
 			break;		/* quit, and all destroyed */
 		n = r->n;
 		memcpy(batch, r->inbox, n * sizeof batch[0]);
 		r->n = 0;
-		pthread_mutex_unlock(&r->mu);
+		pthread_mutex_unlock(&r->h.mu);
 		for (i = 0; i < n; i++)
 			rd_kafka_message_destroy(batch[i]);
-		pthread_mutex_lock(&r->mu);
+		pthread_mutex_lock(&r->h.mu);
 	}
-	pthread_mutex_unlock(&r->mu);
+	pthread_mutex_unlock(&r->h.mu);
 	return NULL;
+}
+
+/* destroy_dead destroys, here, the messages done with that are left. */
+static void
+destroy_dead(struct kafka_in *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->ndead; i++)
+		rd_kafka_message_destroy(k->dead[i]);
+	k->ndead = 0;
 }
 
 /* bury hands the messages done with to the reaper, or destroys them. */
@@ -564,35 +601,28 @@ static void
 bury(struct kafka_in *k)
 {
 	struct reaper *r = k->reaper;
-	size_t i;
 
 	if (k->ndead == 0)
 		return;
 	if (r == NULL) {
 		r = xcalloc(1, sizeof *r);
-		pthread_mutex_init(&r->mu, NULL);
-		pthread_cond_init(&r->cv, NULL);
-		if (spawn(&r->thread, reaper_main, r) != 0) {
-			pthread_cond_destroy(&r->cv);
-			pthread_mutex_destroy(&r->mu);
+		if (helper_start(&r->h, reaper_main, r) != 0) {
 			free(r);
 			r = NULL;
 		}
 		k->reaper = r;
 	}
 	if (r != NULL) {
-		pthread_mutex_lock(&r->mu);
+		pthread_mutex_lock(&r->h.mu);
 		if (r->n == 0) {
 			memcpy(r->inbox, k->dead, k->ndead * sizeof k->dead[0]);
 			r->n = k->ndead;
 			k->ndead = 0;
-			pthread_cond_signal(&r->cv);
+			pthread_cond_signal(&r->h.cv);
 		}
-		pthread_mutex_unlock(&r->mu);
+		pthread_mutex_unlock(&r->h.mu);
 	}
-	for (i = 0; i < k->ndead; i++)
-		rd_kafka_message_destroy(k->dead[i]);
-	k->ndead = 0;
+	destroy_dead(k);	/* no reaper, or it is still busy */
 }
 
 /* reaper_stop destroys what is left and waits for the reaper to finish. */
@@ -600,20 +630,11 @@ static void
 reaper_stop(struct kafka_in *k)
 {
 	struct reaper *r = k->reaper;
-	size_t i;
 
-	for (i = 0; i < k->ndead; i++)
-		rd_kafka_message_destroy(k->dead[i]);
-	k->ndead = 0;
+	destroy_dead(k);
 	if (r == NULL)
 		return;
-	pthread_mutex_lock(&r->mu);
-	r->quit = 1;
-	pthread_cond_signal(&r->cv);
-	pthread_mutex_unlock(&r->mu);
-	pthread_join(r->thread, NULL);
-	pthread_cond_destroy(&r->cv);
-	pthread_mutex_destroy(&r->mu);
+	helper_stop(&r->h);
 	free(r);
 	k->reaper = NULL;
 }
@@ -1076,11 +1097,9 @@ fill_line(struct kafka_in *k, const rd_kafka_message_t *m, struct ndjson_line *l
  * WATCH_EVERY messages read.
  */
 struct waker {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	struct helper h;
 	rd_kafka_t *rk;
-	int pending, quit;
+	int pending;
 	char topic[256];	/* Kafka topic names are at most 249 bytes */
 	int32_t partition;
 };
@@ -1100,20 +1119,20 @@ waker_main(void *arg)
 	int32_t partition;
 	int64_t lo, hi;
 
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->h.mu);
 	for (;;) {
-		while (!w->pending && !w->quit)
-			pthread_cond_wait(&w->cv, &w->mu);
-		if (w->quit)
+		while (!w->pending && !w->h.quit)
+			pthread_cond_wait(&w->h.cv, &w->h.mu);
+		if (w->h.quit)
 			break;
 		memcpy(topic, w->topic, sizeof topic);
 		partition = w->partition;
 		w->pending = 0;
-		pthread_mutex_unlock(&w->mu);
+		pthread_mutex_unlock(&w->h.mu);
 		rd_kafka_query_watermark_offsets(w->rk, topic, partition, &lo, &hi, 1000);
-		pthread_mutex_lock(&w->mu);
+		pthread_mutex_lock(&w->h.mu);
 	}
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_unlock(&w->h.mu);
 	return NULL;
 }
 
@@ -1126,24 +1145,20 @@ wake_broker(struct kafka_in *k, const char *topic, int32_t partition)
 	if (w == NULL) {
 		w = xcalloc(1, sizeof *w);
 		w->rk = k->rk;
-		pthread_mutex_init(&w->mu, NULL);
-		pthread_cond_init(&w->cv, NULL);
-		if (spawn(&w->thread, waker_main, w) != 0) {
+		if (helper_start(&w->h, waker_main, w) != 0) {
 			/* No thread: ask here, and wait for the answer. */
-			pthread_cond_destroy(&w->cv);
-			pthread_mutex_destroy(&w->mu);
 			free(w);
 			rd_kafka_query_watermark_offsets(k->rk, topic, partition, &lo, &hi, 1000);
 			return;
 		}
 		k->waker = w;
 	}
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&w->h.mu);
 	snprintf(w->topic, sizeof w->topic, "%s", topic);
 	w->partition = partition;
 	w->pending = 1;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
+	pthread_cond_signal(&w->h.cv);
+	pthread_mutex_unlock(&w->h.mu);
 }
 
 static void
@@ -1153,13 +1168,7 @@ waker_stop(struct kafka_in *k)
 
 	if (w == NULL)
 		return;
-	pthread_mutex_lock(&w->mu);
-	w->quit = 1;
-	pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->thread, NULL);
-	pthread_cond_destroy(&w->cv);
-	pthread_mutex_destroy(&w->mu);
+	helper_stop(&w->h);
 	free(w);
 	k->waker = NULL;
 }
