@@ -96,7 +96,7 @@ struct kafka_in {
 	int nwarm;
 };
 
-static int64_t lag(struct kafka_in *k, int strict);
+static int64_t lag(struct kafka_in *k);
 
 static struct slot slots[MAX_SLOTS];
 static int nslots;
@@ -992,8 +992,11 @@ check_end(struct kafka_in *k, int full)
 			continue;
 		if (next == RD_KAFKA_OFFSET_INVALID && c != NULL &&
 		    (p = rd_kafka_topic_partition_list_find(c, l->elems[i].topic,
-		    l->elems[i].partition)) != NULL)
+		    l->elems[i].partition)) != NULL) {
 			next = p->offset;
+			if (next >= 0)
+				slots[si].start = next;	/* for the lag, too */
+		}
 		/*
 		 * The watermarks each fetch response brings, cached. Asking the
 		 * broker (ListOffsets) waits behind the fetch long-polls, half a
@@ -1197,7 +1200,7 @@ watch_queue(struct kafka_in *k, int empty)
 	 * it). Messages written since then wait at most for the broker
 	 * thread's own second.
 	 */
-	if ((n = lag(k, 1)) >= 0 && (uint64_t)n <= len)
+	if ((n = lag(k)) >= 0 && (uint64_t)n <= len)
 		return;
 	for (i = 0; i < nslots; i++)
 		if (slots[i].used && !slots[i].revoking) {
@@ -1290,33 +1293,47 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 /*
  * lag sums, over the assigned partitions, the messages between the
  * position and the high watermark the last fetch response brought.
- * Returns -1 when the assignment is unknown, and -2 as well when
- * strict and a partition's watermark is not known yet.
+ * Where nothing was read yet, the position is the start, as check_end
+ * knows it (--offset, or the committed offset once asked), else the low
+ * watermark: at most the messages left. Returns -1 when it is not known:
+ * nothing assigned (before the first assignment, in a rebalance), or a
+ * partition's watermark not known yet (not fetched from). So a lag of 0
+ * says that every assigned partition was read to its end, never that
+ * nothing is known.
  */
 static int64_t
-lag(struct kafka_in *k, int strict)
+lag(struct kafka_in *k)
 {
 	rd_kafka_topic_partition_list_t *l;
-	int64_t n = 0, lo, hi;
-	int i;
+	int64_t n = 0, lo, hi, pos;
+	int i, si;
 
 	if (k == NULL)
 		return -1;
 	l = assignment();
+	if (l->cnt == 0) {
+		rd_kafka_topic_partition_list_destroy(l);
+		return -1;
+	}
 	rd_kafka_position(k->rk, l);
 	for (i = 0; i < l->cnt; i++) {
 		if (rd_kafka_get_watermark_offsets(k->rk, l->elems[i].topic, l->elems[i].partition,
 		    &lo, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0) {
-			if (strict) {
-				n = -2;
-				break;
-			}
-			continue;
+			n = -1;
+			break;
 		}
-		if (l->elems[i].offset >= 0 && hi > l->elems[i].offset)
-			n += hi - l->elems[i].offset;
-		else if (l->elems[i].offset < 0 && hi > lo)
-			n += hi - lo;
+		pos = l->elems[i].offset;
+		if (pos < 0) {
+			si = slot_find(l->elems[i].topic, l->elems[i].partition);
+			if (si >= 0 && slots[si].start == RD_KAFKA_OFFSET_END)
+				pos = hi;
+			else if (si >= 0 && slots[si].start >= 0)
+				pos = slots[si].start;
+			else
+				pos = lo;
+		}
+		if (pos >= 0 && hi > pos)
+			n += hi - pos;
 	}
 	rd_kafka_topic_partition_list_destroy(l);
 	return n;
@@ -1325,7 +1342,7 @@ lag(struct kafka_in *k, int strict)
 int64_t
 kafka_in_lag(struct kafka_in *k)
 {
-	return lag(k, 0);
+	return lag(k);
 }
 
 int64_t

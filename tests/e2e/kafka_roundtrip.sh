@@ -143,6 +143,10 @@ t_match 'the final --stats line has consumer_lag' '"consumer_lag":[0-9]+' "$(gre
 max=$(grep -o '"consumer_lag":[0-9]*' "$T/lag" | cut -d: -f2 | sort -n | tail -n 1)
 t_true "the lag was above 0 while reading (at most $max)" "${max:-0}" -gt 0
 t_true "the lag is at most the messages left to read" "${max:-0}" -le "$n"
+# One member, every partition: a lag of 0 only once all is read. Before
+# the group gives it its partitions the lag is not known, and not said.
+t_eq 'no line says a lag of 0 before every record is read' '' \
+	"$(grep '"consumer_lag":0[,}]' "$T/lag" | grep -v "\"in\":$n," | head -3)"
 
 # --- Small queues, large messages ---------------------------------------------------
 

@@ -129,16 +129,28 @@ pb=$!
 kafka_wait_stat in 1 "$T/err.b" 20 || true
 produce scored3 "$T/part.01"
 produce scored3 "$T/part.02"
-# Until both have read everything: no lag, every record read, no new windows.
-prev=-1
-for _ in $(seq 30); do
+# lag_now FILE: the consumer lag of the last --stats line of FILE; none
+# when that line does not know it (nothing assigned yet, a rebalance).
+lag_now() {
+	tail -n 1 "$1" | grep -o '"consumer_lag":[0-9]*' | cut -d: -f2
+}
+# Until both have read everything: the lag of each known and 0, every
+# record read, no new windows; twice in a row, a second apart, so that
+# a rebalance between two --stats lines is not missed.
+prev=-1 calm=0
+for _ in $(seq 60); do
 	sleep 1
 	n=$(count windows3)
-	[ "$n" -eq "$prev" ] && [ "$(kafka_stat consumer_lag "$T/err.a")" = 0 ] &&
-		[ "$(kafka_stat consumer_lag "$T/err.b")" = 0 ] &&
-		[ $(($(kafka_stat in "$T/err.a") + $(kafka_stat in "$T/err.b"))) -ge "$(wc -l <"$T/in.ndjson")" ] && break
+	if [ "$n" -eq "$prev" ] && [ "$(lag_now "$T/err.a")" = 0 ] && [ "$(lag_now "$T/err.b")" = 0 ] &&
+		[ $(($(kafka_stat in "$T/err.a") + $(kafka_stat in "$T/err.b"))) -ge "$(wc -l <"$T/in.ndjson")" ]; then
+		calm=$((calm + 1))
+	else
+		calm=0
+	fi
+	[ "$calm" -ge 2 ] && break
 	prev=$n
 done
+t_true "both members read everything before the SIGTERM" "$calm" -ge 2
 kill -TERM "$pa" "$pb"
 wait "$pa"
 sa=$?
