@@ -542,6 +542,7 @@ on_idle(void *arg)
 	ndjson_flush(&R->out);
 	reject_flush(&R->rj);
 	reject_flush(&R->late_rj);
+	sync_counts(R);	/* the windows cut() closed, too: the watermark settled */
 	stats_poll(&R->st);
 }
 
