@@ -96,7 +96,7 @@ struct kafka_in {
 	int nwarm;
 };
 
-static int64_t lag(struct kafka_in *k);
+static int64_t lag(struct kafka_in *k, int *partial);
 
 static struct slot slots[MAX_SLOTS];
 static int nslots;
@@ -1182,7 +1182,7 @@ watch_queue(struct kafka_in *k, int empty)
 	size_t len = empty ? 0 : rd_kafka_queue_length(k->q);
 	size_t bytes = len * (k->lensum / WATCH_EVERY);
 	int64_t n;
-	int i;
+	int i, partial;
 
 	if (!empty)
 		k->lensum = 0;
@@ -1200,7 +1200,7 @@ watch_queue(struct kafka_in *k, int empty)
 	 * it). Messages written since then wait at most for the broker
 	 * thread's own second.
 	 */
-	if ((n = lag(k)) >= 0 && (uint64_t)n <= len)
+	if ((n = lag(k, &partial)) >= 0 && !partial && (uint64_t)n <= len)
 		return;
 	for (i = 0; i < nslots; i++)
 		if (slots[i].used && !slots[i].revoking) {
@@ -1295,19 +1295,19 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
  * position and the high watermark the last fetch response brought.
  * Where nothing was read yet, the position is the start, as check_end
  * knows it (--offset, or the committed offset once asked), else the low
- * watermark: at most the messages left. Returns -1 when it is not known:
- * nothing assigned (before the first assignment, in a rebalance), or a
- * partition's watermark not known yet (not fetched from). So a lag of 0
- * says that every assigned partition was read to its end, never that
- * nothing is known.
+ * watermark: at most the messages left. A partition whose watermark is
+ * not known yet (not fetched from) counts for nothing and sets *partial:
+ * the sum is then a lower bound. Returns -1 when nothing is assigned
+ * (before the first assignment, in a rebalance).
  */
 static int64_t
-lag(struct kafka_in *k)
+lag(struct kafka_in *k, int *partial)
 {
 	rd_kafka_topic_partition_list_t *l;
 	int64_t n = 0, lo, hi, pos;
 	int i, si;
 
+	*partial = 0;
 	if (k == NULL)
 		return -1;
 	l = assignment();
@@ -1319,8 +1319,8 @@ lag(struct kafka_in *k)
 	for (i = 0; i < l->cnt; i++) {
 		if (rd_kafka_get_watermark_offsets(k->rk, l->elems[i].topic, l->elems[i].partition,
 		    &lo, &hi) != RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0) {
-			n = -1;
-			break;
+			*partial = 1;
+			continue;
 		}
 		pos = l->elems[i].offset;
 		if (pos < 0) {
@@ -1339,10 +1339,19 @@ lag(struct kafka_in *k)
 	return n;
 }
 
+/*
+ * kafka_in_lag is the lag --stats says: -1, not said, when it is not
+ * known, including a lower bound of 0. So a lag of 0 says that every
+ * assigned partition was read to its end, never that nothing is known.
+ */
 int64_t
 kafka_in_lag(struct kafka_in *k)
 {
-	return lag(k);
+	int64_t n;
+	int partial;
+
+	n = lag(k, &partial);
+	return partial && n == 0 ? -1 : n;
 }
 
 int64_t
