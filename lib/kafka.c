@@ -1296,8 +1296,8 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
  * Where nothing was read yet, the position is the start, as check_end
  * knows it (--offset, or the committed offset once asked), else the low
  * watermark: at most the messages left. A partition whose watermark is
- * not known yet (not fetched from) counts for nothing and sets *partial:
- * the sum is then a lower bound. Returns -1 when nothing is assigned
+ * not known yet (not fetched from), or none of those, counts for nothing
+ * and sets *partial: the sum is then a lower bound. Returns -1 when nothing is assigned
  * (before the first assignment, in a rebalance).
  */
 static int64_t
@@ -1332,7 +1332,11 @@ lag(struct kafka_in *k, int *partial)
 			else
 				pos = lo;
 		}
-		if (pos >= 0 && hi > pos)
+		if (pos < 0) {
+			*partial = 1;	/* no position, no start, no low watermark */
+			continue;
+		}
+		if (hi > pos)
 			n += hi - pos;
 	}
 	rd_kafka_topic_partition_list_destroy(l);
