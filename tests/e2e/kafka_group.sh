@@ -73,10 +73,10 @@ fi
 # joins when the first has read for a few seconds (and committed).
 fs-produce replay --speed 125 --to kafka:live "$T/in.ndjson" 2>"$T/prod.err" &
 prod=$!
-fs-clean --from kafka:live -G h --stats=0.2 "${KC[@]}" >"$T/b1" 2>"$T/b1.err" &
+FS_KAFKA_DEBUG=1 fs-clean --from kafka:live -G h --stats=0.2 "${KC[@]}" >"$T/b1" 2>"$T/b1.err" &
 p1=$!
 kafka_wait_stat in 3500 "$T/b1.err" 30 || t_diag 'the first member did not read 3500 records in 30 s'
-fs-clean --from kafka:live -G h --stats=0.2 "${KC[@]}" >"$T/b2" 2>"$T/b2.err" &
+FS_KAFKA_DEBUG=1 fs-clean --from kafka:live -G h --stats=0.2 "${KC[@]}" >"$T/b2" 2>"$T/b2.err" &
 p2=$!
 wait "$prod"
 t_eq 'the producer exits 0' 0 "$?"
@@ -100,7 +100,28 @@ t_eq 'together they wrote every record' "$(cat "$T/in.pairs")" "$(cat "$T/b1" "$
 # The revoked partitions are flushed and their offsets committed before
 # they go. Kafka takes that commit; the mock cluster refuses it once the
 # group is rejoining (REBALANCE_IN_PROGRESS), so here what was read since
-# the last auto-commit (each second) is read again: about 500 records.
-t_true "records written twice: at most 2 s of the stream (1000)" "$d" -le 1000
+# the last auto-commit (each second) is read again: some hundreds of
+# records, more on a slow machine. What may be written twice is exactly
+# that: in a revoked partition, at or past the offset committed when it
+# was revoked and before the position then (FS_KAFKA_DEBUG says both).
+# ranges FILE...: "partition committed position" of each revoke whose
+# committed offset is known (not at the close, where nobody reads again).
+ranges() {
+	awk '/revoking, positions:/ { for (i = 4; i <= NF; i++) { split($i, a, /[][@]/); pos[a[2]] = a[4] } }
+		/revoking, committed:/ { for (i = 4; i <= NF; i++) { split($i, a, /[][@]/)
+			if (a[4] >= 0) print a[2], a[4], pos[a[2]] } }' "$@"
+}
+ranges "$T/b1.err" "$T/b2.err" >"$T/ranges"
+t_true "a member gave partitions back ($(wc -l <"$T/ranges") revoked)" "$(wc -l <"$T/ranges")" -gt 0
+# The partition and offset of each record written twice.
+cat "$T/b1" "$T/b2" | kafka_pairs | sort | uniq -d >"$T/dups"
+t_diag "revoked: $(tr '\n' ';' <"$T/ranges")"
+kcat_all live '%p %o %s\n' | awk -F'"' '{ split($1, h, " "); print $8 " " $4 "\t" h[1], h[2] }' >"$T/offsets"
+t_eq 'written twice: only records read after the last commit before a revoke' '' \
+	"$(awk -F'\t' 'FILENAME == ARGV[1] { split($0, r, " "); lo[++n] = r[2]; hi[n] = r[3]; p[n] = r[1]; next }
+		FILENAME == ARGV[2] { dup[$0] = 1; next }
+		$1 in dup { split($2, o, " "); ok = 0
+			for (i = 1; i <= n; i++) if (p[i] == o[1] && o[2] + 0 >= lo[i] + 0 && o[2] + 0 < hi[i] + 0) ok = 1
+			if (!ok) print $1, "partition", o[1], "offset", o[2] }' "$T/ranges" "$T/dups" "$T/offsets" | head -5)"
 
 t_done
