@@ -940,6 +940,27 @@ all_at_end(const struct kafka_in *k)
 }
 
 /*
+ * reading_at is where reading a partition goes on, with its position in
+ * p: the position, else the slot's start (--offset, or the committed
+ * offset once check_end asked for it); RD_KAFKA_OFFSET_INVALID when
+ * neither is known. at_watermarks takes END and BEGINNING at the
+ * watermarks.
+ */
+static int64_t
+reading_at(const rd_kafka_topic_partition_t *p, int si)
+{
+	return p->offset >= 0 || si < 0 ? p->offset : slots[si].start;
+}
+
+static int64_t
+at_watermarks(int64_t off, int64_t lo, int64_t hi)
+{
+	if (off == RD_KAFKA_OFFSET_END)
+		return hi;
+	return off == RD_KAFKA_OFFSET_BEGINNING ? lo : off;
+}
+
+/*
  * check_end marks the partitions whose next offset is their high
  * watermark. librdkafka says PARTITION_EOF when a fetch reaches the
  * end, but not for a partition that starts there (a group that already
@@ -966,14 +987,11 @@ check_end(struct kafka_in *k, int full)
 	/* Where nothing was read yet, the start: --offset, else the committed offset. */
 	for (i = 0; i < l->cnt; i++) {
 		si = slot_find(l->elems[i].topic, l->elems[i].partition);
-		if (l->elems[i].offset >= 0 || si < 0 || slots[si].eof)
+		if (si < 0 || slots[si].eof)
 			continue;
-		if (slots[si].start != RD_KAFKA_OFFSET_INVALID) {
-			l->elems[i].offset = slots[si].start;
-			continue;
-		}
-		if (!full)
-			continue;	/* left unknown: not at its end */
+		l->elems[i].offset = reading_at(&l->elems[i], si);
+		if (l->elems[i].offset != RD_KAFKA_OFFSET_INVALID || !full)
+			continue;	/* known, or left unknown: not at its end */
 		if (c == NULL)
 			c = rd_kafka_topic_partition_list_new(l->cnt);
 		rd_kafka_topic_partition_list_add(c, l->elems[i].topic, l->elems[i].partition);
@@ -1014,10 +1032,9 @@ check_end(struct kafka_in *k, int full)
 			    l->elems[i].partition, &lo, &hi, 2000) != RD_KAFKA_RESP_ERR_NO_ERROR)
 				continue;
 		}
-		if (next == RD_KAFKA_OFFSET_END || next == RD_KAFKA_OFFSET_INVALID)
+		if (next == RD_KAFKA_OFFSET_INVALID)	/* nothing committed */
 			next = kafka_conf.offset != NULL && strcmp(kafka_conf.offset, "end") == 0 ? hi : lo;
-		if (next == RD_KAFKA_OFFSET_BEGINNING)
-			next = lo;
+		next = at_watermarks(next, lo, hi);
 		if (next >= hi)
 			slots[si].eof = 1;
 	}
@@ -1293,19 +1310,19 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 /*
  * lag sums, over the assigned partitions, the messages between the
  * position and the high watermark the last fetch response brought.
- * Where nothing was read yet, the position is the start, as check_end
- * knows it (--offset, or the committed offset once asked), else the low
- * watermark: at most the messages left. A partition whose watermark is
- * not known yet (not fetched from), or none of those, counts for nothing
- * and sets *partial: the sum is then a lower bound. Returns -1 when nothing is assigned
- * (before the first assignment, in a rebalance).
+ * Where nothing was read yet, the position is the start (reading_at),
+ * else the low watermark: at most the messages left. A partition whose
+ * watermark is not known yet (not fetched from), or none of those, counts
+ * for nothing and sets *partial: the sum is then a lower bound. Returns
+ * -1 when nothing is assigned (before the first assignment, in a
+ * rebalance).
  */
 static int64_t
 lag(struct kafka_in *k, int *partial)
 {
 	rd_kafka_topic_partition_list_t *l;
 	int64_t n = 0, lo, hi, pos;
-	int i, si;
+	int i;
 
 	*partial = 0;
 	if (k == NULL)
@@ -1322,16 +1339,10 @@ lag(struct kafka_in *k, int *partial)
 			*partial = 1;
 			continue;
 		}
-		pos = l->elems[i].offset;
-		if (pos < 0) {
-			si = slot_find(l->elems[i].topic, l->elems[i].partition);
-			if (si >= 0 && slots[si].start == RD_KAFKA_OFFSET_END)
-				pos = hi;
-			else if (si >= 0 && slots[si].start >= 0)
-				pos = slots[si].start;
-			else
-				pos = lo;
-		}
+		pos = at_watermarks(reading_at(&l->elems[i],
+		    slot_find(l->elems[i].topic, l->elems[i].partition)), lo, hi);
+		if (pos == RD_KAFKA_OFFSET_INVALID)
+			pos = lo;	/* the committed offset not asked yet: at most */
 		if (pos < 0) {
 			*partial = 1;	/* no position, no start, no low watermark */
 			continue;
