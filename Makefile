@@ -51,9 +51,14 @@ BATCH_SCRIPTS = $(wildcard scripts/fs-*)
 
 all: $(PROGS)
 
-$(O)/%.o: %.c $(wildcard lib/*.h) $(wildcard cmd/*/*.h) $(wildcard tests/unit/*.h)
+# -MMD: each object depends on what it includes, cmd/ sources that a
+# unit test includes among them, so "touch cmd/fs-window/state.c"
+# rebuilds window_cut_test too.
+$(O)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(FS_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(FS_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
 
 $(O)/lib/libfs.a: $(LIB_OBJ)
 	@mkdir -p $(@D)

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "buf.h"
-#include "cli.h"
+#include "err.h"
 
 void *
 xmalloc(size_t n)

@@ -7,98 +7,49 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "kafka.h"
-#include "ndjson.h"
 #include "ts.h"
 
-const char *progname = "flightstream";
-volatile sig_atomic_t cli_stop;
-volatile sig_atomic_t cli_signal_count;
-
-static void
-vwarn(int with_errno, const char *fmt, va_list ap)
-{
-	int e = errno;
-
-	fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
-	if (with_errno)
-		fprintf(stderr, ": %s", strerror(e));
-	fputc('\n', stderr);
-}
-
 void
-fs_err(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarn(1, fmt, ap);
-	va_end(ap);
-	exit(status);
-}
-
-void
-fs_errx(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarn(0, fmt, ap);
-	va_end(ap);
-	exit(status);
-}
-
-void
-fs_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarn(1, fmt, ap);
-	va_end(ap);
-}
-
-void
-fs_warnx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vwarn(0, fmt, ap);
-	va_end(ap);
-}
-
-static void
-on_stop(int sig)
-{
-	(void)sig;
-	cli_stop = 1;
-	cli_signal_count++;
-}
-
-void
-cli_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: a blocked read returns EINTR */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_DFL);
-}
-
-void
-cli_init(struct cli *c, const char *name, const char *usage)
+cli_init(struct cli *c, const char *name, const char *usage, unsigned takes)
 {
 	memset(c, 0, sizeof *c);
 	progname = name;
 	c->usage = usage;
-	c->max_line = NDJSON_MAX_LINE_DEFAULT;
-	cli_signals();
+	c->takes = takes;
+	c->max_line = LINE_MAX_DEFAULT;
+	sig_init();
+}
+
+/* applies refuses an option of a group the program does not take. */
+static void
+applies(const struct cli *c, unsigned group, const char *opt)
+{
+	static const char *why[] = { "reads no records", "writes no records", "rejects nothing" };
+	int i;
+
+	if (c->takes & group)
+		return;
+	for (i = 0; (group >> i) != 1; i++)
+		;
+	fs_errx(EXIT_USAGE, "%s does not apply: %s %s", opt, progname, why[i]);
+}
+
+/*
+ * stats_interval takes a duration (10s, 500ms) or, as before, a plain
+ * number of seconds.
+ */
+static int64_t
+stats_interval(const char *arg)
+{
+	int64_t ms;
+
+	if (strspn(arg, "0123456789.") == strlen(arg))
+		ms = (int64_t)(cli_double(arg, 0.001, 86400, "stats interval") * 1000);
+	else
+		ms = cli_duration(arg, "stats interval");
+	if (ms < 1 || ms > 86400000)
+		fs_errx(EXIT_USAGE, "invalid stats interval '%s': not between 1ms and 1d", arg);
+	return ms;
 }
 
 void
@@ -123,48 +74,59 @@ cli_option(struct cli *c, int ch, const char *arg)
 		return 1;
 	case 'v':
 		c->verbose = c->verbose < 0 ? 1 : c->verbose + 1;
-		kafka_conf.verbose = c->verbose;
+		c->io.kafka.verbose = c->verbose;
 		return 1;
 	case OPT_STATS:
 		c->stats = 1;
-		c->stats_ms = arg ? (int64_t)(cli_double(arg, 0.001, 86400, "stats interval") * 1000) : 10000;
+		c->stats_ms = arg ? stats_interval(arg) : 10000;
 		return 1;
 	case OPT_METRICS_FILE:
 		c->metrics_file = arg;
 		return 1;
 	case OPT_REJECT:
+		applies(c, CLI_REJECT, "--reject");
 		c->reject = arg;
 		return 1;
 	case OPT_FROM:
-		if (kafka_uri(arg) == NULL || *kafka_uri(arg) == '\0')
+		applies(c, CLI_IN, "--from");
+		if (io_topic(arg) == NULL || *io_topic(arg) == '\0')
 			fs_errx(EXIT_USAGE, "invalid from '%s': not kafka:TOPIC (name files as arguments)", arg);
-		kafka_conf.from = arg;
+		c->io.from = arg;
 		return 1;
 	case OPT_TO:
-		if (kafka_uri(arg) == NULL || *kafka_uri(arg) == '\0')
+		applies(c, CLI_OUT, "--to");
+		if (io_topic(arg) == NULL || *io_topic(arg) == '\0')
 			fs_errx(EXIT_USAGE, "invalid to '%s': not kafka:TOPIC (stdout is the default)", arg);
-		kafka_conf.to = arg;
+		c->io.to = arg;
 		return 1;
 	case OPT_OFFSET:
+		applies(c, CLI_IN, "--offset");
 		if (strcmp(arg, "beginning") != 0 && strcmp(arg, "end") != 0 &&
 		    strcmp(arg, "stored") != 0)
 			fs_errx(EXIT_USAGE, "invalid offset '%s': not beginning, end or stored", arg);
-		kafka_conf.offset = arg;
+		c->io.kafka.offset = arg;
 		return 1;
 	case 'b':
-		kafka_conf.brokers = arg;
+		c->io.kafka.brokers = arg;
 		return 1;
 	case 'G':
-		kafka_conf.group = arg;
+		applies(c, CLI_IN, "-G");
+		c->io.kafka.group = arg;
 		return 1;
 	case 'X':
-		if (kafka_option(arg) != 0)
-			exit(EXIT_USAGE);
+		/* Checked against librdkafka's names when a topic is opened (io.h): exit 2 there. */
+		if (strchr(arg, '=') == NULL || *arg == '=')
+			fs_errx(EXIT_USAGE, "invalid property '%s': not name=value", arg);
+		if (c->io.kafka.nprops >= KAFKA_MAX_PROPS)
+			fs_errx(EXIT_USAGE, "too many -X properties (at most %d)", KAFKA_MAX_PROPS);
+		c->io.kafka.props[c->io.kafka.nprops++] = arg;
 		return 1;
 	case 'e':
-		kafka_conf.exit_at_end = 1;
+		applies(c, CLI_IN, "-e");
+		c->io.kafka.exit_at_end = 1;
 		return 1;
 	case OPT_MAX_LINE:
+		applies(c, CLI_IN, "--max-line");
 		c->max_line = cli_size(arg, "max-line");
 		if (c->max_line < 16)
 			fs_errx(EXIT_USAGE, "invalid max-line '%s': below 16 bytes", arg);
@@ -174,13 +136,6 @@ cli_option(struct cli *c, int ch, const char *arg)
 		cli_usage(c);
 	}
 	return 0;
-}
-
-void
-cli_no_input(const char *what)
-{
-	if (kafka_conf.from != NULL)
-		fs_errx(EXIT_USAGE, "%s reads no records: --from does not apply", what);
 }
 
 long long

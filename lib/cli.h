@@ -1,44 +1,43 @@
 /*
- * cli: what every flightstream program does the same way: messages,
- * exit codes, signals, the common options and number parsing.
+ * cli: the option parser every flightstream program shares: the common
+ * options (flightstream(7), COMMON OPTIONS) into plain data, and
+ * number, size and duration arguments with range checks. It opens
+ * nothing: struct io_opts is read by io.h when a source or sink opens.
  *
- * Messages go to stderr as "fs-clean: cannot open 'x.ndjson': No such
- * file or directory": the program's name, the failure first, the
- * subject quoted, lowercase, no full stop.
+ * A program says which groups of common options mean something for it
+ * (CLI_IN, CLI_OUT, CLI_REJECT); any other is refused with exit 2, as
+ * "fs-sink-pg --to kafka:x" is: a sink writes no records.
  */
 #ifndef FS_CLI_H
 #define FS_CLI_H
 
 #include <getopt.h>
-#include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#define EXIT_OK 0
-#define EXIT_FAIL 1
-#define EXIT_USAGE 2
+#include "err.h"
+#include "io.h"
+#include "sig.h"
 
-extern const char *progname;
-
-/* Set by SIGINT and SIGTERM: stop reading, flush, exit 0. */
-extern volatile sig_atomic_t cli_stop;
-/* How many SIGINT and SIGTERM came: a second one gives up waiting (retry.h). */
-extern volatile sig_atomic_t cli_signal_count;
-
-void fs_err(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-void fs_errx(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-void fs_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void fs_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The groups of common options a program takes (cli_init). */
+enum {
+	CLI_IN = 1 << 0,	/* reads records: --from, -G, --offset, -e, --max-line */
+	CLI_OUT = 1 << 1,	/* writes records: --to */
+	CLI_REJECT = 1 << 2,	/* rejects input: --reject */
+};
 
 /* The options every program takes, filled in by cli_option. */
 struct cli {
 	const char *usage;	/* the SYNOPSIS, as in the man page */
+	unsigned takes;		/* CLI_IN | CLI_OUT | CLI_REJECT */
 	int verbose;		/* -q: -1, default 0, -v: 1 or more */
 	int stats;		/* --stats given */
 	int64_t stats_ms;	/* its interval; 0: summary only */
 	const char *metrics_file;
 	const char *reject;
 	size_t max_line;
+	struct io_opts io;	/* --from, --to, -b, -G, -X, --offset, -e */
 };
 
 /* Long options shared by all programs; put CLI_LONGOPTS in each table. */
@@ -54,7 +53,7 @@ enum {
 	OPT_PROGRAM = 0x200,	/* programs number their own from here */
 };
 
-/* -b BROKERS, -G GROUP, -X prop=value and -e are Kafka's, as in kcat (kafka.h). */
+/* -b BROKERS, -G GROUP, -X prop=value and -e are Kafka's, as in kcat (kconf.h). */
 #define CLI_SHORTOPTS "hqvVb:G:X:e"
 #define CLI_LONGOPTS \
 	{ "stats", optional_argument, NULL, OPT_STATS }, \
@@ -72,13 +71,13 @@ enum {
 
 /* The common options' part of every program's usage, as in the man pages' SYNOPSIS. */
 #define CLI_USAGE_COMMON \
-	"common options: [-hqvV] [--stats[=SECONDS]] [--metrics-file PATH] [--reject FILE]\n" \
+	"common options: [-hqvV] [--stats[=D]] [--metrics-file PATH] [--reject FILE]\n" \
 	"                [--max-line BYTES] [--from kafka:TOPIC[,TOPIC...]] [--to kafka:TOPIC]\n" \
 	"                [-b BROKERS] [-G GROUP] [-X prop=value] [--offset beginning|end|stored]\n" \
 	"                [-e]"
 
-/* cli_init sets progname and the defaults, and sets up signals. */
-void cli_init(struct cli *c, const char *name, const char *usage);
+/* cli_init sets progname, the defaults and the groups of options taken (CLI_IN...), and sets up signals. */
+void cli_init(struct cli *c, const char *name, const char *usage, unsigned takes);
 
 /*
  * cli_option handles one common option from getopt_long: returns 1 if
@@ -86,9 +85,6 @@ void cli_init(struct cli *c, const char *name, const char *usage);
  * not. Programs call it from the default case of their switch.
  */
 int cli_option(struct cli *c, int ch, const char *arg);
-
-/* cli_no_input exits 2 when --from was given to a program (or source) that reads no records. */
-void cli_no_input(const char *what);
 
 /* cli_usage prints "usage: SYNOPSIS" to stderr and exits 2. */
 void cli_usage(const struct cli *c) __attribute__((noreturn));
@@ -101,8 +97,5 @@ long long cli_num(const char *s, long long min, long long max, const char *name)
 double cli_double(const char *s, double min, double max, const char *name);
 int64_t cli_duration(const char *s, const char *name);	/* milliseconds */
 size_t cli_size(const char *s, const char *name);	/* bytes, K/M/G suffixes */
-
-/* cli_signals: SIGINT/SIGTERM set cli_stop (interrupting reads); SIGPIPE default (quiet end). */
-void cli_signals(void);
 
 #endif

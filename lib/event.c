@@ -4,7 +4,7 @@
 
 #include <yajl/yajl_parse.h>
 
-#include "cli.h"
+#include "err.h"
 #include "event.h"
 #include "json.h"
 #include "ts.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "cli.h"
+#include "err.h"
 #include "json.h"
 #include "mongo.h"
 #include "secret.h"

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "sig.h"
 #include "pace.h"
 #include "ts.h"
 
@@ -21,7 +22,7 @@ pace_wait(struct pace *p, int64_t t, void (*before_sleep)(void *), void *arg)
 	int64_t due, now, nap;
 	struct timespec ts;
 
-	if (cli_stop)
+	if (sig_stop)
 		return -1;
 	if (p->speed <= 0)
 		return 0;
@@ -42,12 +43,12 @@ pace_wait(struct pace *p, int64_t t, void (*before_sleep)(void *), void *arg)
 		nap = due - now < PACE_NAP_MS ? due - now : PACE_NAP_MS;
 		ts.tv_sec = nap / 1000;
 		ts.tv_nsec = (long)(nap % 1000) * 1000000L;
-		if (nanosleep(&ts, NULL) != 0 && errno == EINTR && cli_stop)
+		if (nanosleep(&ts, NULL) != 0 && errno == EINTR && sig_stop)
 			return -1;
-		if (cli_stop)
+		if (sig_stop)
 			return -1;
 	}
-	return cli_stop ? -1 : 0;
+	return sig_stop ? -1 : 0;
 }
 
 double

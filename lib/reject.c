@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "err.h"
 #include "json.h"
 #include "reject.h"
 
@@ -75,56 +75,101 @@ reject_encoding(const char *p, size_t n, const char **code, char *msg, size_t ms
 }
 
 int
-reject_open(struct rejects *rj, const char *tool, const char *path, int quiet)
+reject_open(struct rejects *rj, struct stats *st, const struct cli *c, const char *path)
 {
 	memset(rj, 0, sizeof *rj);
-	rj->tool = tool;
-	rj->quiet = quiet;
+	rj->tool = st->tool;
+	rj->st = st;
+	rj->quiet = c->verbose < 0;
 	if (path == NULL)
 		return 0;
-	if (ndjson_writer_open(&rj->w, path, 0) != 0)
+	if (io_out_open(&rj->w, &c->io, path, 0) != 0)
 		return -1;
 	rj->to_file = 1;
 	return 0;
 }
 
-static int
-record(struct rejects *rj, const char *where, const char *line, size_t len,
-    size_t full_len, const char *code, const char *msg)
+/* count counts a reject in stats, under its code's counter (made on first use). */
+static void
+count(struct rejects *rj, const char *code, int rejected)
 {
+	struct stats *st = rj->st;
+	char name[64], *p;
+	int i;
+
 	rj->count++;
+	st->rejected += rejected;
+	snprintf(name, sizeof name, "rejected_%s", code);
+	for (p = name; *p != '\0'; p++)
+		if (*p == '.')
+			*p = '_';
+	for (i = 0; i < rj->ncodes; i++)
+		if (strcmp(rj->codes[i].name, name) == 0) {
+			(*rj->codes[i].n)++;
+			return;
+		}
+	/* Past the room in struct stats, codes share one counter. */
+	if (rj->ncodes == REJECT_MAX_CODES || st->nextra >= STATS_MAX_EXTRA - 1)
+		snprintf(name, sizeof name, "rejected_other");
+	if (rj->ncodes < REJECT_MAX_CODES) {
+		memcpy(rj->codes[rj->ncodes].name, name, sizeof name);
+		rj->codes[rj->ncodes].n = stats_counter(st, rj->codes[rj->ncodes].name);
+		(*rj->codes[rj->ncodes++].n)++;
+	} else
+		(*stats_counter(st, "rejected_other"))++;
+}
+
+static int
+record(struct rejects *rj, const char *where, const struct line *l, const char *code,
+    const char *msg, int rejected)
+{
+	count(rj, code, rejected);
 	if (!rj->to_file) {
 		if (!rj->quiet && rj->count <= REJECT_WARN_MAX)
 			fs_warnx("rejected %s: %s: %s", where, code, msg);
 		return 0;
 	}
 	buf_reset(&rj->rec);
-	reject_format(&rj->rec, rj->tool, code, msg, line, len, full_len);
-	return ndjson_write(&rj->w, rj->rec.p, rj->rec.len);
+	reject_format(&rj->rec, rj->tool, code, msg, l->p, l->len, l->full_len);
+	return io_write(&rj->w, rj->rec.p, rj->rec.len, l->tok);
+}
+
+/* where names a line for a message on stderr: its file and number. */
+static const char *
+where(char *buf, size_t size, const struct line *l)
+{
+	snprintf(buf, size, "'%s' line %llu", l->file, (unsigned long long)l->lineno);
+	return buf;
 }
 
 int
-reject_line(struct rejects *rj, const struct ndjson_line *l, const char *code,
-    const char *msg)
+reject_line(struct rejects *rj, const struct line *l, const char *code, const char *msg)
 {
-	char where[512];
+	char w[512];
 
-	snprintf(where, sizeof where, "'%s' line %llu", l->file,
-	    (unsigned long long)l->lineno);
-	return record(rj, where, l->p, l->len, l->full_len, code, msg);
+	return record(rj, where(w, sizeof w, l), l, code, msg, 1);
 }
 
 int
-reject_raw(struct rejects *rj, const char *line, size_t len, const char *code,
-    const char *msg)
+reject_aside(struct rejects *rj, const struct line *l, const char *code, const char *msg)
 {
-	return record(rj, "record", line, len, len, code, msg);
+	char w[512];
+
+	return record(rj, where(w, sizeof w, l), l, code, msg, 0);
+}
+
+int
+reject_raw(struct rejects *rj, const char *p, size_t len, const char *code, const char *msg)
+{
+	struct line l = { .p = p, .len = len, .full_len = len };
+
+	return record(rj, "record", &l, code, msg, 1);
 }
 
 int
 reject_flush(struct rejects *rj)
 {
-	return rj->to_file ? ndjson_flush(&rj->w) : 0;
+	return rj->to_file ? io_flush(&rj->w) : 0;
 }
 
 int
@@ -133,7 +178,7 @@ reject_close(struct rejects *rj)
 	int rc = 0;
 
 	if (rj->to_file)
-		rc = ndjson_writer_close(&rj->w);
+		rc = io_out_close(&rj->w);
 	else if (rj->count > 0 && !rj->quiet)
 		fs_warnx("%llu record%s rejected (keep them with --reject FILE)",
 		    (unsigned long long)rj->count, rj->count == 1 ? "" : "s");

@@ -2,7 +2,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "err.h"
+#include "sig.h"
 #include "retry.h"
 #include "ts.h"
 
@@ -33,14 +34,14 @@ retry_backoff(int *n, int retries, int64_t max_ms, int verbose, const char *what
 		fs_warnx("%s: %s; retry %d of %d in %.1fs", what, err, *n, retries,
 		    (double)delay / 1000);
 	until = ts_mono_ms() + delay;
-	while (cli_signal_count < 2 && (nap = until - ts_mono_ms()) > 0) {
+	while (sig_count < 2 && (nap = until - ts_mono_ms()) > 0) {
 		if (nap > 100)
 			nap = 100;
 		ts.tv_sec = 0;
 		ts.tv_nsec = (long)nap * 1000000;
 		nanosleep(&ts, NULL);
 	}
-	if (cli_signal_count >= 2) {
+	if (sig_count >= 2) {
 		fs_warnx("%s: stopped by a second signal while waiting to retry", what);
 		return -1;
 	}

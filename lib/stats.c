@@ -5,8 +5,7 @@
 
 #include "buf.h"
 #include "json.h"
-#include "kafka.h"
-#include "ndjson.h"
+#include "io.h"
 #include "stats.h"
 #include "ts.h"
 
@@ -38,7 +37,7 @@ stats_counter(struct stats *s, const char *name)
 }
 
 void
-stats_reader(struct stats *s, struct ndjson_reader *r)
+stats_reader(struct stats *s, struct io_in *r)
 {
 	s->reader = r;
 }
@@ -102,7 +101,7 @@ progress(struct stats *s)
 {
 	uint64_t done, total;
 
-	ndjson_progress(s->reader, &done, &total);
+	io_progress(s->reader, &done, &total);
 	if (total == 0)
 		return;
 	fprintf(stderr, "\r\033[K%s: %3.0f%%  %llu records", s->tool,
@@ -164,7 +163,7 @@ static void
 read_lag(struct stats *s)
 {
 	if (s->reader != NULL)
-		s->lag = ndjson_lag(s->reader);
+		s->lag = io_lag(s->reader);
 }
 
 void
@@ -190,7 +189,7 @@ stats_poll(struct stats *s)
 }
 
 void
-stats_output(struct stats *s, struct ndjson_writer *w)
+stats_output(struct stats *s, struct io_out *w)
 {
 	s->writer = w;
 }
@@ -201,8 +200,16 @@ stats_idle(void *arg)
 	struct stats *s = arg;
 
 	if (s->writer != NULL)
-		ndjson_flush(s->writer);
+		io_flush(s->writer);
 	stats_poll(s);
+}
+
+void
+stats_closed(struct stats *s, int64_t lag)
+{
+	s->reader = NULL;
+	if (lag >= 0)
+		s->lag = lag;	/* the reader's last word */
 }
 
 void
@@ -218,8 +225,6 @@ stats_final(struct stats *s)
 	int rc = 0;
 
 	clear_progress(s);
-	if (kafka_lag_at_close() >= 0)
-		s->lag = kafka_lag_at_close();	/* the reader is closed: its last word */
 	if (s->cli->stats)
 		emit(s, 1, now);
 	else if (s->cli->verbose >= 0 && (s->duplicates > 0 || s->dropped > 0))

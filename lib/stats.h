@@ -21,8 +21,8 @@
 
 #define STATS_MAX_EXTRA 64
 
-struct ndjson_reader;
-struct ndjson_writer;
+struct io_in;
+struct io_out;
 
 struct stats {
 	const char *tool;
@@ -36,8 +36,8 @@ struct stats {
 	int64_t start_ms, last_ms;
 	unsigned tick;
 	int progress;		/* a progress line is on the terminal */
-	struct ndjson_reader *reader;
-	struct ndjson_writer *writer;
+	struct io_in *reader;
+	struct io_out *writer;
 	int64_t lag;		/* Kafka consumer lag as last read, -1: none */
 };
 
@@ -46,14 +46,17 @@ void stats_init(struct stats *s, const char *tool, const struct cli *c);
 /* stats_counter returns a program counter by name, made on first use. */
 uint64_t *stats_counter(struct stats *s, const char *name);
 
-/* stats_reader lets stats show file progress on a terminal. */
-void stats_reader(struct stats *s, struct ndjson_reader *r);
+/* stats_reader lets stats show file progress on a terminal and the consumer lag. */
+void stats_reader(struct stats *s, struct io_in *r);
+
+/* stats_closed: the reader is closed; lag (if >= 0) is its last consumer lag. */
+void stats_closed(struct stats *s, int64_t lag);
 
 /* stats_output names the writer that stats_idle flushes. */
-void stats_output(struct stats *s, struct ndjson_writer *w);
+void stats_output(struct stats *s, struct io_out *w);
 
 /*
- * stats_idle is the hook for quiet moments (ndjson_set_idle, pace_wait;
+ * stats_idle is the hook for quiet moments (io_in_idle, pace_wait;
  * arg is the struct stats): it flushes the output so a slow stream has
  * no latency, and prints progress that is due.
  */

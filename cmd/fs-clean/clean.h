@@ -19,7 +19,7 @@
 
 /* The SYNOPSIS of fs-clean(1); --help prints it, and so does a usage error. */
 #define CLEAN_USAGE \
-	"fs-clean [--dedup-window D] [--reject-duplicates] [--idle D]\n" \
+	"fs-clean [--dedup-window D] [--reject-duplicates] [--expire D]\n" \
 	"                [--max-future D | --no-clock-check] [--require WHAT[,WHAT...]]\n" \
 	"                [--grid DEG] [--max-speed M/S] [--jump-factor X] [--jump-floor M/S]\n" \
 	"                [--jump-slack M] [--spike-rate M/S] [--spike-slack M]\n" \
@@ -52,7 +52,7 @@ enum {
 struct clean_opts {
 	int64_t dedup_window_ms;	/* 0: no deduplication */
 	int reject_dups;
-	int64_t idle_ms;
+	int64_t expire_ms;
 	int64_t max_future_ms;
 	int clock_check;
 	unsigned require;		/* REQ_* bits */
@@ -155,7 +155,7 @@ void emit_record(struct buf *b, const struct event *ev, const char *obj, size_t 
 struct track;
 
 struct track_counts {
-	uint64_t expired;		/* state dropped after --idle */
+	uint64_t expired;		/* state dropped after --expire */
 	uint64_t evicted;		/* state dropped early: --max-aircraft */
 	uint64_t dedup_evicted;		/* timestamps forgotten early: --dedup-max */
 };

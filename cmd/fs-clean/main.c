@@ -10,7 +10,8 @@
 #include "clean.h"
 #include "cli.h"
 #include "json.h"
-#include "ndjson.h"
+#include "io.h"
+#include "loop.h"
 #include "reject.h"
 #include "stats.h"
 #include "ts.h"
@@ -19,7 +20,7 @@ enum {
 	OPT_DEDUP_WINDOW = OPT_PROGRAM,
 	OPT_DEDUP_MAX,
 	OPT_GRID,
-	OPT_IDLE,
+	OPT_EXPIRE,
 	OPT_JUMP_FACTOR,
 	OPT_JUMP_FLOOR,
 	OPT_JUMP_SLACK,
@@ -41,7 +42,7 @@ static const struct option longopts[] = {
 	{ "dedup-window", required_argument, NULL, OPT_DEDUP_WINDOW },
 	{ "dedup-max", required_argument, NULL, OPT_DEDUP_MAX },
 	{ "grid", required_argument, NULL, OPT_GRID },
-	{ "idle", required_argument, NULL, OPT_IDLE },
+	{ "expire", required_argument, NULL, OPT_EXPIRE },
 	{ "jump-factor", required_argument, NULL, OPT_JUMP_FACTOR },
 	{ "jump-floor", required_argument, NULL, OPT_JUMP_FLOOR },
 	{ "jump-slack", required_argument, NULL, OPT_JUMP_SLACK },
@@ -83,7 +84,7 @@ struct run {
 	struct cli c;
 	struct stats st;
 	struct rejects rj;
-	struct ndjson_writer out;
+	struct io_out out;
 	struct track *tk;
 	struct buf rec;
 	uint64_t *flag_count[QF_COUNT];
@@ -131,7 +132,7 @@ parse_options(struct run *R, int *argcp, char ***argvp)
 	char **argv = *argvp;
 
 	o->dedup_window_ms = 10 * 60 * 1000;
-	o->idle_ms = 30 * 60 * 1000;
+	o->expire_ms = 30 * 60 * 1000;
 	o->max_future_ms = 24 * 3600 * 1000;
 	o->clock_check = 1;
 	o->grid = 1.0;
@@ -148,7 +149,7 @@ parse_options(struct run *R, int *argcp, char ***argvp)
 	o->max_aircraft = 100000;
 	o->dedup_max = 2000000;
 
-	cli_init(&R->c, "fs-clean", CLEAN_USAGE);
+	cli_init(&R->c, "fs-clean", CLEAN_USAGE, CLI_IN | CLI_OUT | CLI_REJECT);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_DEDUP_MAX:
@@ -160,10 +161,10 @@ parse_options(struct run *R, int *argcp, char ***argvp)
 		case OPT_GRID:
 			o->grid = cli_double(optarg, 1e-6, 180, "grid");
 			break;
-		case OPT_IDLE:
-			o->idle_ms = cli_duration(optarg, "idle");
-			if (o->idle_ms < 1000)
-				fs_errx(EXIT_USAGE, "invalid idle '%s': below 1s", optarg);
+		case OPT_EXPIRE:
+			o->expire_ms = cli_duration(optarg, "expire");
+			if (o->expire_ms < 1000)
+				fs_errx(EXIT_USAGE, "invalid expire '%s': below 1s", optarg);
 			break;
 		case OPT_JUMP_FACTOR:
 			o->jump_factor = cli_double(optarg, 1, 100, "jump-factor");
@@ -219,42 +220,12 @@ parse_options(struct run *R, int *argcp, char ***argvp)
 	*argvp = argv + optind;
 }
 
-/* The counter of a reject code; codes past the room in struct stats share one. */
-static uint64_t *
-code_counter(struct stats *st, const char *code)
-{
-	const char *name = "rejected_other";
-	size_t i;
-	int j;
-
-	for (i = 0; reject_codes[i].code != NULL; i++)
-		if (strcmp(reject_codes[i].code, code) == 0) {
-			name = reject_codes[i].counter;
-			break;
-		}
-	for (j = 0; j < st->nextra; j++)
-		if (strcmp(st->extra[j].name, name) == 0)
-			return &st->extra[j].value;
-	if (st->nextra >= STATS_MAX_EXTRA - 1)
-		name = "rejected_other";
-	return stats_counter(st, name);
-}
-
-/* reject sends a line that cannot be used to the reject stream, and counts it. */
-static int
-reject(struct run *R, const struct ndjson_line *l, const char *code, const char *msg)
-{
-	R->st.rejected++;
-	(*code_counter(&R->st, code))++;
-	return reject_line(&R->rj, l, code, msg);
-}
-
 static void
 flush_all(void *arg)
 {
 	struct run *R = arg;
 
-	ndjson_flush(&R->out);
+	io_flush(&R->out);
 	reject_flush(&R->rj);
 	stats_poll(&R->st);
 	R->clock_age = CLOCK_EVERY;	/* about to wait: read the clock again after */
@@ -337,10 +308,11 @@ not_strict(const char *p, size_t n, const char **code, char *msg, size_t msgsz)
 	return 0;
 }
 
-/* process handles one line; -1 when output or rejects could not be written. */
+/* process handles one record; -1 when output or rejects could not be written. */
 static int
-process(struct run *R, struct event *ev, const struct ndjson_line *l)
+process(void *arg, const struct line *l, struct event *ev)
 {
+	struct run *R = arg;
 	struct rec r;
 	struct kin k;
 	struct track_counts tc;
@@ -350,25 +322,10 @@ process(struct run *R, struct event *ev, const struct ndjson_line *l)
 	size_t start, end;
 	int i, rc;
 
-	if (l->flags & NDJSON_TOO_LONG) {
-		snprintf(msg, sizeof msg, "line of %zu bytes is longer than %zu",
-		    l->full_len, R->c.max_line);
-		return reject(R, l, "too_long", msg);
-	}
 	now = clock_ms(R);
-	if (event_parse(ev, l->p, l->len, &code, msg, sizeof msg) != 0) {
-		/*
-		 * yajl checks UTF-8 in strings, and a NUL byte is never
-		 * valid JSON, so a line that parsed is valid text: only a
-		 * line that did not is worth looking at byte by byte.
-		 */
-		reject_encoding(l->p, l->len, &code, msg, sizeof msg);
-		return reject(R, l, code, msg);
-	}
 	if (not_strict(l->p, l->len, &code, msg, sizeof msg) != 0 ||
-	    check_record(ev, &R->o, now, &r, &code, msg, sizeof msg) != 0) {
-		return reject(R, l, code, msg);
-	}
+	    check_record(ev, &R->o, now, &r, &code, msg, sizeof msg) != 0)
+		return reject_line(&R->rj, l, code, msg);
 	rc = track_record(R->tk, &r, &k);
 	track_counts(R->tk, &tc);
 	*R->expired = tc.expired;
@@ -380,8 +337,7 @@ process(struct run *R, struct event *ev, const struct ndjson_line *l)
 		if (!R->o.reject_dups)
 			return 0;
 		snprintf(msg, sizeof msg, "icao24 %06x already reported this timestamp", r.icao);
-		(*code_counter(&R->st, "duplicate"))++;
-		return reject_line(&R->rj, l, "duplicate", msg);
+		return reject_aside(&R->rj, l, "duplicate", msg);
 	}
 	buf_reset(&R->rec);
 	if (ev->nedits == 0) {
@@ -390,7 +346,7 @@ process(struct run *R, struct event *ev, const struct ndjson_line *l)
 		emit_record(&R->rec, ev, l->p + start, end - start, &r, &k, R->o.grid, now);
 	} else
 		emit_record(&R->rec, ev, NULL, 0, &r, &k, R->o.grid, now);
-	if (ndjson_write(&R->out, R->rec.p, R->rec.len) != 0)
+	if (io_write(&R->out, R->rec.p, R->rec.len, l->tok) != 0)
 		return -1;
 	R->st.out++;
 	for (i = 0; i < QF_COUNT; i++)
@@ -403,19 +359,19 @@ int
 main(int argc, char **argv)
 {
 	static struct run R;
-	struct ndjson_reader *r;
-	struct ndjson_line l;
 	struct event ev;
-	int i, rc, errors;
+	struct loop lp = { 0 };
+	int i, rc;
 
 	parse_options(&R, &argc, &argv);
 	emit_init();
+	R.c.io.keep_freed = 1;
 
-	if (reject_open(&R.rj, "fs-clean", R.c.reject, R.c.verbose < 0) != 0)
-		return EXIT_FAIL;
-	if (ndjson_writer_stdout(&R.out, "icao24") != 0)
-		return EXIT_FAIL;
 	stats_init(&R.st, "fs-clean", &R.c);
+	if (reject_open(&R.rj, &R.st, &R.c, R.c.reject) != 0)
+		return EXIT_FAIL;
+	if (io_out_stdout(&R.out, &R.c.io, "icao24") != 0)
+		return EXIT_FAIL;
 	for (i = 0; i < QF_COUNT; i++)
 		R.flag_count[i] = stats_counter(&R.st, qf_counters[i]);
 	R.expired = stats_counter(&R.st, "aircraft_expired");
@@ -425,27 +381,17 @@ main(int argc, char **argv)
 	R.tk = track_new(&R.o);
 	event_init(&ev);
 
-	/* No UTF-8 scan in the reader: see reject_encoding() in process(). */
-	r = ndjson_open(argv, argc, R.c.max_line, 0);
-	ndjson_set_idle(r, flush_all, &R);
-	stats_reader(&R.st, r);
-	while (!cli_stop && (rc = ndjson_read(r, &l)) != 0) {
-		if (rc < 0)
-			continue;	/* interrupted: the loop looks at cli_stop */
-		if (ndjson_blank(&l))
-			continue;
-		R.st.in++;
-		if (process(&R, &ev, &l) != 0)
-			break;
-		stats_tick_inline(&R.st);
-	}
-	errors = ndjson_errors(r);
-	ndjson_close(r);
-
-	rc = EXIT_OK;
-	if (ndjson_writer_close(&R.out) != 0 || reject_close(&R.rj) != 0)
+	lp.c = &R.c;
+	lp.st = &R.st;
+	lp.rj = &R.rj;
+	lp.ev = &ev;
+	lp.arg = &R;
+	lp.record = process;
+	lp.idle = flush_all;
+	rc = loop_run(&lp, argv, argc) != 0 || lp.errors > 0 ? EXIT_FAIL : EXIT_OK;
+	if (io_out_close(&R.out) != 0 || reject_close(&R.rj) != 0)
 		rc = EXIT_FAIL;
-	if (stats_final(&R.st) != 0 || errors > 0)
+	if (stats_final(&R.st) != 0)
 		rc = EXIT_FAIL;
 	track_free(R.tk);
 	event_free(&ev);

@@ -232,7 +232,7 @@ sweep_idle(struct track *tk, int64_t now)
 	size_t i;
 
 	for (i = 0; i < tk->nac; i++)
-		if (tk->ac[i].icao != FREE && now - tk->ac[i].t_new > tk->o->idle_ms) {
+		if (tk->ac[i].icao != FREE && now - tk->ac[i].t_new > tk->o->expire_ms) {
 			evict(tk, i);
 			tk->expired++;
 		}
@@ -739,7 +739,7 @@ track_record(struct track *tk, const struct rec *r, struct kin *k)
 	int64_t now;
 
 	a = lookup(tk, r->icao, &fresh);
-	if (!fresh && r->t - a->t_new > o->idle_ms) {
+	if (!fresh && r->t - a->t_new > o->expire_ms) {
 		reset(tk, a, r->icao);
 		tk->expired++;
 		fresh = 1;
@@ -755,10 +755,10 @@ track_record(struct track *tk, const struct rec *r, struct kin *k)
 	if (tk->witnesses == 2) {
 		now = tk->t2;
 		if (tk->next_sweep == NONE)
-			tk->next_sweep = now + o->idle_ms / 4;
+			tk->next_sweep = now + o->expire_ms / 4;
 		else if (now >= tk->next_sweep) {
 			sweep_idle(tk, now);
-			tk->next_sweep = now + (o->idle_ms / 4 > 1000 ? o->idle_ms / 4 : 1000);
+			tk->next_sweep = now + (o->expire_ms / 4 > 1000 ? o->expire_ms / 4 : 1000);
 		}
 	}
 	return 0;

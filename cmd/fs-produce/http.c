@@ -96,7 +96,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 static int
 on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
-	return cli_stop ? 1 : 0;
+	return sig_stop ? 1 : 0;
 }
 
 void
@@ -240,7 +240,7 @@ http_request(struct http *h, const char *url, const char *bearer,
 		r->status = status;
 		return 0;
 	}
-	if (cc == CURLE_ABORTED_BY_CALLBACK || cli_stop) {
+	if (cc == CURLE_ABORTED_BY_CALLBACK || sig_stop) {
 		r->stopped = 1;
 		snprintf(r->err, sizeof r->err, "interrupted");
 	} else if (r->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
@@ -313,7 +313,7 @@ http_sleep(struct http *h, int64_t ms)
 	int64_t due = ts_mono_ms() + ms, now, nap;
 	struct timespec ts;
 
-	while (!cli_stop && (now = ts_mono_ms()) < due) {
+	while (!sig_stop && (now = ts_mono_ms()) < due) {
 		if (h->idle != NULL) {
 			h->idle(h->idle_arg);
 			if ((now = ts_mono_ms()) >= due)
@@ -322,9 +322,9 @@ http_sleep(struct http *h, int64_t ms)
 		nap = due - now < NAP_MS ? due - now : NAP_MS;
 		ts.tv_sec = nap / 1000;
 		ts.tv_nsec = (long)(nap % 1000) * 1000000L;
-		nanosleep(&ts, NULL);	/* EINTR: the loop looks at cli_stop */
+		nanosleep(&ts, NULL);	/* EINTR: the loop looks at sig_stop */
 	}
-	return cli_stop ? -1 : 0;
+	return sig_stop ? -1 : 0;
 }
 
 void

@@ -18,7 +18,7 @@ void
 live_init(struct live *lv, int64_t interval, int64_t timeout)
 {
 	memset(lv, 0, sizeof *lv);
-	cli_init(&lv->cli, "fs-produce", PRODUCE_USAGE);
+	cli_init(&lv->cli, "fs-produce", PRODUCE_USAGE, CLI_OUT | CLI_REJECT);
 	lv->interval = interval;
 	lv->timeout = timeout;
 	lv->retries = LIVE_RETRIES_DEFAULT;
@@ -52,11 +52,11 @@ live_option(struct live *lv, int ch, const char *arg)
 int
 live_start(struct live *lv)
 {
-	if (reject_open(&lv->rj, "fs-produce", lv->cli.reject, lv->cli.verbose < 0) != 0)
-		return -1;
-	if (ndjson_writer_stdout(&lv->out, "icao24") != 0)
-		return -1;
 	stats_init(&lv->st, "fs-produce", &lv->cli);
+	if (reject_open(&lv->rj, &lv->st, &lv->cli, lv->cli.reject) != 0)
+		return -1;
+	if (io_out_stdout(&lv->out, &lv->cli.io, "icao24") != 0)
+		return -1;
 	stats_output(&lv->st, &lv->out);
 	lv->polls = stats_counter(&lv->st, "polls");
 	lv->failed = stats_counter(&lv->st, "polls_failed");
@@ -77,7 +77,7 @@ live_run(struct live *lv, int (*poll)(struct live *, void *), void *arg)
 	int rc;
 
 	next = ts_mono_ms();
-	while (!cli_stop) {
+	while (!sig_stop) {
 		if (lv->hold_until > next)
 			next = lv->hold_until;
 		now = ts_mono_ms();
@@ -86,18 +86,17 @@ live_run(struct live *lv, int (*poll)(struct live *, void *), void *arg)
 		start = ts_mono_ms();
 		(*lv->polls)++;
 		rc = poll(lv, arg);
-		if (rc != 0 && !cli_stop)
+		if (rc != 0 && !sig_stop)
 			(*lv->failed)++;
-		lv->st.rejected = lv->rj.count;
 		seen_expire(&lv->seen, ts_mono_ms() - LIVE_FORGET_MS);
 		/* A poll's records go out together, at once, however quiet the stream. */
-		if (ndjson_flush(&lv->out) != 0 || reject_flush(&lv->rj) != 0)
+		if (io_flush(&lv->out) != 0 || reject_flush(&lv->rj) != 0)
 			return -1;
 		stats_poll(&lv->st);
 		if (lv->fatal)
 			return -1;
 		if (lv->once)
-			return rc != 0 && !cli_stop ? -1 : 0;
+			return rc != 0 && !sig_stop ? -1 : 0;
 		next = start + lv->interval;
 	}
 	return 0;
@@ -110,9 +109,8 @@ live_finish(struct live *lv, int rc)
 {
 	int status = rc == 0 ? EXIT_OK : EXIT_FAIL;
 
-	if (ndjson_writer_close(&lv->out) != 0 || reject_close(&lv->rj) != 0)
+	if (io_out_close(&lv->out) != 0 || reject_close(&lv->rj) != 0)
 		status = EXIT_FAIL;
-	lv->st.rejected = lv->rj.count;
 	if (stats_final(&lv->st) != 0)
 		status = EXIT_FAIL;
 	http_free(&lv->http);
@@ -333,7 +331,7 @@ live_emit(struct live *lv, int64_t tolerance_ms)
 	}
 	buf_reset(&lv->line);
 	rec_write(&lv->rec, &lv->line);
-	if (ndjson_write(&lv->out, lv->line.p, lv->line.len) != 0)
+	if (io_write(&lv->out, lv->line.p, lv->line.len, 0) != 0)
 		return -1;
 	lv->st.out++;
 	stats_tick(&lv->st);
@@ -570,7 +568,7 @@ live_read_fd(int fd, const char *name, struct buf *b)
 	buf_reset(b);
 	for (;;) {
 		n = read(fd, tmp, sizeof tmp);
-		if (n < 0 && errno == EINTR && !cli_stop)
+		if (n < 0 && errno == EINTR && !sig_stop)
 			continue;
 		if (n < 0) {
 			fs_warn("cannot read '%s'", name);

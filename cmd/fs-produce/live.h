@@ -13,7 +13,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "http.h"
-#include "ndjson.h"
+#include "io.h"
 #include "reject.h"
 #include "stats.h"
 
@@ -84,7 +84,7 @@ struct live {
 	struct cli cli;
 	struct stats st;
 	struct rejects rj;
-	struct ndjson_writer out;
+	struct io_out out;
 	struct http http;
 	struct seen seen;
 	struct rec rec;

@@ -25,7 +25,7 @@ main(int argc, char **argv)
 	struct cli c;
 	size_t i;
 
-	cli_init(&c, "fs-produce", PRODUCE_USAGE);
+	cli_init(&c, "fs-produce", PRODUCE_USAGE, 0);
 	if (argc < 2)
 		cli_usage(&c);
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)

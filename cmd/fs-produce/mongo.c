@@ -27,7 +27,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "json.h"
-#include "ndjson.h"
+#include "io.h"
 #include "produce.h"
 #include "stats.h"
 #include "ts.h"
@@ -271,12 +271,12 @@ pause_retry(int n)
 	int64_t delay = n >= 7 ? 10000 : 100LL << n, until = ts_mono_ms() + delay;
 	struct timespec t;
 
-	while (!cli_stop && ts_mono_ms() < until) {
+	while (!sig_stop && ts_mono_ms() < until) {
 		t.tv_sec = 0;
 		t.tv_nsec = 100 * 1000000L;
 		nanosleep(&t, NULL);
 	}
-	return cli_stop ? -1 : 0;
+	return sig_stop ? -1 : 0;
 }
 
 static void
@@ -302,7 +302,7 @@ produce_mongo(int argc, char **argv)
 {
 	struct cli c;
 	struct stats st;
-	struct ndjson_writer out;
+	struct io_out out;
 	struct query q;
 	struct buf rec = BUF_INIT, last_id = BUF_INIT;
 	mongoc_client_t *client = NULL;
@@ -319,7 +319,7 @@ produce_mongo(int argc, char **argv)
 	memset(&q, 0, sizeof q);
 	q.coll = MONGO_COLL_DEFAULT;
 	q.retries = 10;
-	cli_init(&c, "fs-produce", PRODUCE_USAGE);
+	cli_init(&c, "fs-produce", PRODUCE_USAGE, CLI_OUT);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_URI:
@@ -354,7 +354,6 @@ produce_mongo(int argc, char **argv)
 		}
 	}
 	argc -= optind;
-	cli_no_input("fs-produce mongo");
 	if (argc > 0)
 		fs_errx(EXIT_USAGE, "mongo reads no files: '%s'", argv[optind]);
 	if (!have_since || !have_until)
@@ -366,7 +365,7 @@ produce_mongo(int argc, char **argv)
 	q.uri = uri != NULL && *uri != '\0' ? uri : MONGO_URI_DEFAULT;
 
 	mongo_setup(q.uri, c.verbose);
-	if (ndjson_writer_stdout(&out, "icao24") != 0) {
+	if (io_out_stdout(&out, &c.io, "icao24") != 0) {
 		mongo_teardown();
 		return EXIT_FAIL;
 	}
@@ -385,7 +384,7 @@ produce_mongo(int argc, char **argv)
 			coll = mongoc_client_get_collection(client, q.db, q.coll);
 		}
 		cur = find(&q, client, coll, last_ts);
-		while (!cli_stop && !out.failed && mongoc_cursor_next(cur, &doc)) {
+		while (!sig_stop && !out.failed && mongoc_cursor_next(cur, &doc)) {
 			failures = 0;
 			if (!bson_iter_init(&top, doc))
 				continue;
@@ -425,12 +424,12 @@ produce_mongo(int argc, char **argv)
 				bson_destroy(&wrap);
 			}
 			st.in++;
-			if (ndjson_write(&out, rec.p, rec.len) != 0)
+			if (io_write(&out, rec.p, rec.len, 0) != 0)
 				break;
 			st.out++;
 			stats_tick(&st);
 		}
-		if (cli_stop || out.failed || !mongoc_cursor_error(cur, &e)) {
+		if (sig_stop || out.failed || !mongoc_cursor_error(cur, &e)) {
 			mongoc_cursor_destroy(cur);
 			break;
 		}
@@ -457,7 +456,7 @@ produce_mongo(int argc, char **argv)
 		mongoc_collection_destroy(coll);
 	if (client != NULL)
 		mongoc_client_destroy(client);
-	if (ndjson_writer_close(&out) != 0)
+	if (io_out_close(&out) != 0)
 		rc = EXIT_FAIL;
 	if (stats_final(&st) != 0)
 		rc = EXIT_FAIL;

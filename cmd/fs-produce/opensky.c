@@ -628,7 +628,6 @@ produce_opensky(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	cli_no_input("fs-produce opensky");
 	if (argc > 0) {
 		fs_warnx("unexpected argument '%s'", argv[0]);
 		cli_usage(&lv->cli);

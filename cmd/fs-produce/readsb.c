@@ -320,7 +320,6 @@ produce_readsb(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	cli_no_input("fs-produce readsb");
 	if (argc != 1) {
 		if (argc == 0)
 			fs_warnx("no receiver: give the URL of its aircraft.json, or a file");

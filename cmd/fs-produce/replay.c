@@ -12,7 +12,8 @@
 #include "buf.h"
 #include "cli.h"
 #include "event.h"
-#include "ndjson.h"
+#include "io.h"
+#include "loop.h"
 #include "pace.h"
 #include "produce.h"
 #include "reject.h"
@@ -33,39 +34,81 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-int
-produce_replay(int argc, char **argv)
-{
+/* The state of a replay, for the loop's callback. */
+struct replay {
 	struct cli c;
 	struct stats st;
 	struct rejects rj;
-	struct ndjson_writer out;
-	struct ndjson_reader *r;
-	struct ndjson_line l;
+	struct io_out out;
 	struct event ev;
 	struct pace pace;
-	struct buf rec = BUF_INIT;
-	double speed = 1;
-	int ch, loop = 0, rebase = 0, rc, errors = 0, have_first = 0, pass = 0;
-	int64_t t, first = 0, last = 0, shift = 0, offset = 0;
+	struct buf rec;
+	int rebase, have_first, pass;
+	double speed;
+	int64_t first, last, shift, offset;
+};
+
+/* play writes one line at its time; -1 when it could not be written, or the wait was stopped. */
+static int
+play(void *arg, const struct line *l, struct event *unused)
+{
+	struct replay *x = arg;
 	const char *code;
 	char msg[256];
+	int64_t t;
 
-	cli_init(&c, "fs-produce", PRODUCE_USAGE);
+	/* Pacing and rebasing need the time; --speed max alone does not. */
+	if ((x->speed > 0 || x->rebase) &&
+	    event_parse(&x->ev, l->p, l->len, &code, msg, sizeof msg) == 0 &&
+	    event_time(&x->ev, &t) == 0) {
+		if (!x->have_first) {
+			x->have_first = 1;
+			x->first = x->last = t;
+			x->offset = ts_now_ms() - x->first;
+		}
+		if (x->pass == 0 && t > x->last)
+			x->last = t;
+		if (pace_wait(&x->pace, t + x->shift, stats_idle, &x->st) != 0)
+			return sig_stop ? 0 : -1;
+		if (x->rebase) {
+			event_set_time(&x->ev, "timestamp", t + x->shift + x->offset);
+			buf_reset(&x->rec);
+			event_write(&x->ev, &x->rec);
+			if (io_write(&x->out, x->rec.p, x->rec.len, l->tok) != 0)
+				return -1;
+			x->st.out++;
+			return 0;
+		}
+	}
+	if (io_write(&x->out, l->p, l->len, l->tok) != 0)
+		return -1;
+	x->st.out++;
+	return 0;
+}
+
+int
+produce_replay(int argc, char **argv)
+{
+	static struct replay x;
+	struct loop lp = { 0 };
+	int ch, loop = 0, rc = EXIT_OK, errors = 0;
+
+	x.speed = 1;
+	cli_init(&x.c, "fs-produce", PRODUCE_USAGE, CLI_IN | CLI_OUT | CLI_REJECT);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_SPEED:
-			speed = pace_parse_speed(optarg);
+			x.speed = pace_parse_speed(optarg);
 			break;
 		case OPT_LOOP:
 			loop = 1;
 			break;
 		case OPT_REBASE:
-			rebase = 1;
+			x.rebase = 1;
 			break;
 		default:
-			if (!cli_option(&c, ch, optarg))
-				cli_usage(&c);
+			if (!cli_option(&x.c, ch, optarg))
+				cli_usage(&x.c);
 		}
 	}
 	argc -= optind;
@@ -78,78 +121,38 @@ produce_replay(int argc, char **argv)
 			fs_errx(EXIT_USAGE, "--loop needs files: standard input cannot be read twice");
 	}
 
-	if (reject_open(&rj, "fs-produce", c.reject, c.verbose < 0) != 0)
+	stats_init(&x.st, "fs-produce", &x.c);
+	if (reject_open(&x.rj, &x.st, &x.c, x.c.reject) != 0)
 		return EXIT_FAIL;
-	if (ndjson_writer_stdout(&out, "icao24") != 0)
+	if (io_out_stdout(&x.out, &x.c.io, "icao24") != 0)
 		return EXIT_FAIL;
-	stats_init(&st, "fs-produce", &c);
-	stats_output(&st, &out);
-	event_init(&ev);
-	pace_init(&pace, speed);
+	stats_output(&x.st, &x.out);
+	event_init(&x.ev);
+	pace_init(&x.pace, x.speed);
 
+	lp.c = &x.c;
+	lp.st = &x.st;
+	lp.rj = &x.rj;
+	lp.arg = &x;
+	lp.record = play;
 	do {
-		r = ndjson_open(argv, argc, c.max_line, 0);
-		ndjson_set_idle(r, stats_idle, &st);
-		stats_reader(&st, r);
-		while (!cli_stop && (rc = ndjson_read(r, &l)) != 0) {
-			if (rc < 0)
-				continue;	/* interrupted: the loop looks at cli_stop */
-			st.in++;
-			if (l.flags & NDJSON_TOO_LONG) {
-				snprintf(msg, sizeof msg, "line of %zu bytes is longer than %zu",
-				    l.full_len, c.max_line);
-				st.rejected++;
-				if (reject_line(&rj, &l, "too_long", msg) != 0)
-					break;
-				continue;
-			}
-			/* Pacing and rebasing need the time; --speed max alone does not. */
-			if ((speed > 0 || rebase) &&
-			    event_parse(&ev, l.p, l.len, &code, msg, sizeof msg) == 0 &&
-			    event_time(&ev, &t) == 0) {
-				if (!have_first) {
-					have_first = 1;
-					first = last = t;
-					offset = ts_now_ms() - first;
-				}
-				if (pass == 0 && t > last)
-					last = t;
-				if (pace_wait(&pace, t + shift, stats_idle, &st) != 0)
-					break;
-				if (rebase) {
-					event_set_time(&ev, "timestamp", t + shift + offset);
-					buf_reset(&rec);
-					event_write(&ev, &rec);
-					if (ndjson_write(&out, rec.p, rec.len) != 0)
-						break;
-					st.out++;
-					stats_tick(&st);
-					continue;
-				}
-			}
-			if (ndjson_write(&out, l.p, l.len) != 0)
-				break;
-			st.out++;
-			stats_tick(&st);
-		}
-		errors += ndjson_errors(r);
-		ndjson_close(r);
-		if (loop && st.in == 0) {
+		if (loop_run(&lp, argv, argc) != 0)
+			rc = EXIT_FAIL;
+		errors += lp.errors;
+		if (loop && x.st.in == 0) {
 			fs_warnx("nothing to loop over: the input is empty");
 			break;
 		}
 		/* The next pass follows this one: its first record a second after the last. */
-		shift += last - first + 1000;
-		pass++;
-	} while (loop && !cli_stop && !out.failed && errors == 0);
+		x.shift += x.last - x.first + 1000;
+		x.pass++;
+	} while (loop && !sig_stop && rc == EXIT_OK && errors == 0);
 
-	rc = EXIT_OK;
-	if (ndjson_writer_close(&out) != 0 || reject_close(&rj) != 0)
+	if (io_out_close(&x.out) != 0 || reject_close(&x.rj) != 0)
 		rc = EXIT_FAIL;
-	st.rejected = rj.count;
-	if (stats_final(&st) != 0 || errors > 0)
+	if (stats_final(&x.st) != 0 || errors > 0)
 		rc = EXIT_FAIL;
-	event_free(&ev);
-	buf_free(&rec);
+	event_free(&x.ev);
+	buf_free(&x.rec);
 	return rc;
 }

@@ -19,7 +19,7 @@
 #include "cli.h"
 #include "geo.h"
 #include "json.h"
-#include "ndjson.h"
+#include "io.h"
 #include "pace.h"
 #include "produce.h"
 #include "rng.h"
@@ -119,7 +119,7 @@ struct heldq {
 struct sim {
 	struct cli cli;
 	struct stats st;
-	struct ndjson_writer out;
+	struct io_out out;
 	struct pace pace;
 	struct aircraft *ac;
 	struct acfault *af;
@@ -233,7 +233,7 @@ heldq_free(struct heldq *q)
 static int
 emit(struct sim *s, const char *p, size_t len)
 {
-	if (ndjson_write(&s->out, p, len) != 0)
+	if (io_write(&s->out, p, len, 0) != 0)
 		return -1;
 	s->st.out++;
 	stats_tick(&s->st);
@@ -668,7 +668,7 @@ run(struct sim *s)
 		s->af = xcalloc(s->n, sizeof s->af[0]);
 	bo = xcalloc(s->n, sizeof bo[0]);
 	addrset_init(&used, s->n);
-	for (i = 0; i < s->n && !cli_stop; i++) {
+	for (i = 0; i < s->n && !sig_stop; i++) {
 		flight_init(&s->ac[i], s->seed, i, s->interval, &used);
 		bo[i].offset = s->ac[i].offset;
 		bo[i].i = i;
@@ -681,7 +681,7 @@ run(struct sim *s)
 	free(bo);
 
 	rounds = s->duration < 0 ? INT64_MAX : s->duration / s->interval;
-	for (k = 0; k < rounds && !cli_stop; k++) {
+	for (k = 0; k < rounds && !sig_stop; k++) {
 		for (j = 0; j < s->n; j++) {
 			i = s->order[j];
 			t = s->start + s->ac[i].offset + k * s->interval;
@@ -716,7 +716,7 @@ produce_sim(int argc, char **argv)
 	s.duration = -1;
 	s.interval = 10000;
 	s.speed = 1;
-	cli_init(&s.cli, "fs-produce", PRODUCE_USAGE);
+	cli_init(&s.cli, "fs-produce", PRODUCE_USAGE, CLI_OUT);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_AIRCRAFT:
@@ -756,7 +756,6 @@ produce_sim(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	cli_no_input("fs-produce sim");
 	if (argc > 0) {
 		fs_warnx("unexpected argument '%s'", argv[0]);
 		cli_usage(&s.cli);
@@ -765,7 +764,7 @@ produce_sim(int argc, char **argv)
 		if (s.rate[i] > 0)
 			s.faults = 1;
 
-	if (ndjson_writer_stdout(&s.out, "icao24") != 0)
+	if (io_out_stdout(&s.out, &s.cli.io, "icao24") != 0)
 		return EXIT_FAIL;
 	stats_init(&s.st, "fs-produce", &s.cli);
 	stats_output(&s.st, &s.out);
@@ -775,7 +774,7 @@ produce_sim(int argc, char **argv)
 	pace_init(&s.pace, s.speed);
 
 	rc = run(&s) == 0 ? EXIT_OK : EXIT_FAIL;
-	if (ndjson_writer_close(&s.out) != 0)
+	if (io_out_close(&s.out) != 0)
 		rc = EXIT_FAIL;
 	if (s.cli.verbose >= 0)
 		summary(&s);

@@ -14,8 +14,8 @@
 #include "cli.h"
 #include "event.h"
 #include "json.h"
-#include "kafka.h"
-#include "ndjson.h"
+#include "io.h"
+#include "loop.h"
 #include "reject.h"
 #include "rng.h"
 #include "score.h"
@@ -68,11 +68,13 @@ struct pool {
 	double *vel, *alt;
 };
 
+struct warm;
+
 struct run {
 	struct cli c;
 	struct stats st;
 	struct rejects rj;
-	struct ndjson_writer out;
+	struct io_out out;
 	struct train_opts t;
 	const char *model_path;
 	long warmup;
@@ -80,6 +82,7 @@ struct run {
 	int have_model;
 	struct featmap fm;
 	struct buf rec;
+	struct warm *warm;		/* warming up: no model yet */
 	uint64_t *anomalies, *by_iforest, *by_squawk, *by_flags, *reloads, *reload_failures;
 };
 
@@ -135,7 +138,7 @@ parse_options(struct run *R, int *argcp, char ***argvp)
 	t->seed = 1;
 	t->contamination = 0.001;
 	R->warmup = 10000;
-	cli_init(&R->c, "fs-score", SCORE_USAGE);
+	cli_init(&R->c, "fs-score", SCORE_USAGE, CLI_IN | CLI_OUT | CLI_REJECT);
 	if (argc > 1 && strcmp(argv[1], "train") == 0) {
 		train = 1;
 		argc--;
@@ -303,49 +306,33 @@ fit(struct model *m, const struct train_opts *t, const struct pool *p, uint64_t 
 	free(col);
 }
 
-static uint64_t *
-code_counter(struct stats *st, const char *code)
-{
-	return stats_counter(st, strcmp(code, "parse") == 0 ? "rejected_parse" :
-	    strcmp(code, "not_object") == 0 ? "rejected_not_object" :
-	    strcmp(code, "too_long") == 0 ? "rejected_too_long" : "rejected_other");
-}
-
+/*
+ * parse parses a line that the loop handed over bare (training decides
+ * before parsing); 1 when it is a record, 0 when it was rejected, -1
+ * when the reject could not be written.
+ */
 static int
-reject(struct run *R, const struct ndjson_line *l, const char *code, const char *msg)
-{
-	R->st.rejected++;
-	(*code_counter(&R->st, code))++;
-	return reject_line(&R->rj, l, code, msg);
-}
-
-/* parse parses a line into ev; -1 (after rejecting it) when it cannot be used. */
-static int
-parse(struct run *R, struct event *ev, const struct ndjson_line *l, int *failed)
+parse(struct run *R, struct event *ev, const struct line *l)
 {
 	const char *code;
 	char msg[256];
 
-	*failed = 0;
-	if (l->flags & NDJSON_TOO_LONG) {
-		snprintf(msg, sizeof msg, "line of %zu bytes is longer than %zu",
-		    l->full_len, R->c.max_line);
-		*failed = reject(R, l, "too_long", msg) != 0;
-		return -1;
-	}
-	if (event_parse(ev, l->p, l->len, &code, msg, sizeof msg) != 0) {
-		*failed = reject(R, l, code, msg) != 0;
-		return -1;
-	}
-	return 0;
+	if (event_parse(ev, l->p, l->len, &code, msg, sizeof msg) == 0)
+		return 1;
+	reject_encoding(l->p, l->len, &code, msg, sizeof msg);
+	return reject_line(&R->rj, l, code, msg) != 0 ? -1 : 0;
 }
+
+static void do_reload(struct run *R);
 
 static void
 flush_all(void *arg)
 {
 	struct run *R = arg;
 
-	ndjson_flush(&R->out);
+	if (reload && R->warm == NULL)
+		do_reload(R);
+	io_flush(&R->out);
 	reject_flush(&R->rj);
 	stats_poll(&R->st);
 }
@@ -364,9 +351,9 @@ deviation(const struct robust *byphase, int phase, double v)
 
 #define LIT(b, s) buf_add((b), (s), sizeof(s) - 1)
 
-/* score writes ev, scored, to the output; -1 when it could not be written. */
+/* score writes ev, scored, to the output, derived from tok; -1 when it could not be written. */
 static int
-score(struct run *R, struct event *ev)
+score(struct run *R, struct event *ev, ledger_tok tok)
 {
 	static const char *const own[] = { "anomaly_score", "is_anomaly", "velocity_anomaly",
 		"altitude_anomaly", "anomaly_reasons" };
@@ -428,7 +415,7 @@ score(struct run *R, struct event *ev)
 	LIT(b, "]}\n");
 	if (bad)
 		(*R->anomalies)++;
-	if (ndjson_write(&R->out, b->p, b->len) != 0)
+	if (io_write(&R->out, b->p, b->len, tok) != 0)
 		return -1;
 	R->st.out++;
 	return 0;
@@ -475,177 +462,201 @@ do_reload(struct run *R)
  * the lines sampled are parsed. Each tree then draws its subsample from
  * the reservoir, which is itself a uniform sample of the input.
  */
-static int
-train(struct run *R, struct ndjson_reader *r)
-{
-	struct train_opts *t = &R->t;
+struct trainer {
+	struct run *R;
 	struct featmap fm;
 	struct pool p;
-	struct ndjson_line l;
 	struct event ev;
-	struct evidence e;
 	struct rng rng;
-	struct model m;
-	double raw[MAX_FEATURES];
-	uint64_t seen = 0, j;
-	long cap = (long)t->trees * t->sample;
-	int rc, failed, slot;
+	uint64_t seen, cap;
+};
 
-	if (cap > 4000000)
-		cap = 4000000;
-	pool_init(&p, (int)cap, t->nfeat);
-	featmap_init(&fm, t->feat, t->nfeat);
-	event_init(&ev);
-	rng_seed(&rng, t->seed ^ 0x5265736572766f69ULL);
-	while (!cli_stop && (rc = ndjson_read(r, &l)) != 0) {
-		if (rc < 0)
-			continue;
-		if (ndjson_blank(&l))
-			continue;
-		R->st.in++;
-		if (seen < (uint64_t)cap)
-			slot = (int)seen;
-		else if ((j = rng_below(&rng, seen + 1)) < (uint64_t)cap)
-			slot = (int)j;
-		else {
-			seen++;
-			stats_tick_inline(&R->st);
-			continue;
-		}
-		if (parse(R, &ev, &l, &failed) != 0) {
-			if (failed)
-				break;
-			continue;	/* not a record: not counted in the sample */
-		}
-		seen++;
-		features(&ev, &fm, t->nfeat, raw, &e);
-		pool_put(&p, slot, raw, &e);
-		if (slot >= p.n)
-			p.n = slot + 1;
-		stats_tick_inline(&R->st);
+static int
+sample(void *arg, const struct line *l, struct event *unused)
+{
+	struct trainer *tr = arg;
+	struct evidence e;
+	double raw[MAX_FEATURES];
+	uint64_t j;
+	int slot, rc;
+
+	if (tr->seen < tr->cap)
+		slot = (int)tr->seen;
+	else if ((j = rng_below(&tr->rng, tr->seen + 1)) < tr->cap)
+		slot = (int)j;
+	else {
+		tr->seen++;
+		return 0;
 	}
-	event_free(&ev);
-	if (p.n == 0) {
-		pool_free(&p);
+	if ((rc = parse(tr->R, &tr->ev, l)) <= 0)
+		return rc;	/* not a record: not counted in the sample */
+	tr->seen++;
+	features(&tr->ev, &tr->fm, tr->R->t.nfeat, raw, &e);
+	pool_put(&tr->p, slot, raw, &e);
+	if (slot >= tr->p.n)
+		tr->p.n = slot + 1;
+	return 0;
+}
+
+static void
+sample_idle(void *arg)
+{
+	flush_all(((struct trainer *)arg)->R);
+}
+
+static int
+train(struct run *R, struct loop *lp, char **files, int nfiles)
+{
+	static struct trainer tr;
+	struct model m;
+	long cap = (long)R->t.trees * R->t.sample;
+
+	tr.R = R;
+	tr.cap = (uint64_t)(cap > 4000000 ? 4000000 : cap);
+	pool_init(&tr.p, (int)tr.cap, R->t.nfeat);
+	featmap_init(&tr.fm, R->t.feat, R->t.nfeat);
+	event_init(&tr.ev);
+	rng_seed(&tr.rng, R->t.seed ^ 0x5265736572766f69ULL);
+	lp->arg = &tr;
+	lp->record = sample;
+	lp->idle = sample_idle;
+	if (loop_run(lp, files, nfiles) != 0) {
+		event_free(&tr.ev);
+		pool_free(&tr.p);
+		return -1;
+	}
+	event_free(&tr.ev);
+	if (tr.p.n == 0) {
+		pool_free(&tr.p);
 		fs_warnx("no records to train on");
 		return -1;
 	}
-	fit(&m, t, &p, seen);
-	pool_free(&p);
+	fit(&m, &R->t, &tr.p, tr.seen);
+	pool_free(&tr.p);
 	buf_reset(&R->rec);
 	model_write(&m, &R->rec);
 	model_free(&m);
-	if (ndjson_write(&R->out, R->rec.p, R->rec.len) != 0)
+	if (io_write(&R->out, R->rec.p, R->rec.len, 0) != 0)
 		return -1;
 	R->st.out++;
 	return 0;
 }
 
 /*
- * scoring: with a model, record by record. In warm-up mode the first
- * R->warmup records are kept (their lines and features), the model is
- * trained on them, they are scored, and then the rest is scored as it
- * comes.
+ * Warm-up: without a model the first R->warmup records are kept (their
+ * lines, features and delivery tokens, held), the model is trained on
+ * them, they are scored in order, and then the rest is scored as it
+ * comes. The holds keep their offsets from being stored while they wait.
  */
-static int
-run_score(struct run *R, struct ndjson_reader *r)
-{
-	struct ndjson_line l;
-	struct event ev;
-	struct pool p = { 0 };
-	struct buf held = BUF_INIT;
-	size_t *ends = NULL, off;
+struct warm {
+	struct pool p;
 	struct featmap fm;
-	struct evidence e;
+	struct buf lines;
+	size_t *ends;
+	ledger_tok *toks;
+};
+
+/* warm_end trains on what was kept and scores it; -1 when output failed. */
+static int
+warm_end(struct run *R)
+{
+	struct warm *w = R->warm;
+	struct event ev;
 	struct model m;
-	double raw[MAX_FEATURES];
-	int rc, failed, warming = !R->have_model, i, err = 0;
+	const char *code;
+	char msg[256];
+	size_t off;
+	int i, rc = 0;
 
+	if (w == NULL)
+		return 0;
+	R->warm = NULL;
+	if (w->p.n > 0) {
+		fit(&m, &R->t, &w->p, (uint64_t)w->p.n);
+		use_model(R, &m);
+		if (R->c.verbose > 0)
+			fs_warnx("trained on %d warm-up records; threshold %.6f", w->p.n,
+			    R->m.threshold);
+	}
 	event_init(&ev);
-	if (warming) {
-		pool_init(&p, (int)R->warmup, R->t.nfeat);
-		ends = xmalloc((size_t)R->warmup * sizeof *ends);
-		featmap_init(&fm, R->t.feat, R->t.nfeat);
-	}
-	for (;;) {
-		rc = cli_stop ? 0 : ndjson_read(r, &l);
-		if (reload && !warming)
-			do_reload(R);
-		if (rc < 0)
-			continue;
-		if (rc > 0 && ndjson_blank(&l))
-			continue;
-		if (rc > 0)
-			R->st.in++;
-		if (rc > 0 && parse(R, &ev, &l, &failed) != 0) {
-			if (failed) {
-				err = 1;
-				break;
-			}
-			continue;
-		}
-		if (warming && rc > 0) {
-			features(&ev, &fm, R->t.nfeat, raw, &e);
-			pool_put(&p, p.n, raw, &e);
-			buf_add(&held, l.p, l.len);
-			ends[p.n++] = held.len;
-		}
-		if (warming && (rc == 0 || p.n == R->warmup)) {
-			/* Train on the warm-up records, then score them in order. */
-			warming = 0;
-			if (p.n > 0) {
-				fit(&m, &R->t, &p, (uint64_t)p.n);
-				use_model(R, &m);
-				if (R->c.verbose > 0)
-					fs_warnx("trained on %d warm-up records; threshold %.6f",
-					    p.n, R->m.threshold);
-			}
-			for (i = 0, off = 0; i < p.n; off = ends[i++]) {
-				const char *code;
-				char msg[256];
-
-				if (event_parse(&ev, held.p + off, ends[i] - off, &code, msg,
-				    sizeof msg) != 0 || score(R, &ev) != 0) {
-					err = 1;
-					break;
-				}
-			}
-			pool_free(&p);
-			free(ends);
-			buf_free(&held);
-			if (err || rc == 0)
-				break;
-			continue;	/* the record that filled the warm-up is scored */
-		}
-		if (rc == 0)
-			break;
-		if (!warming && score(R, &ev) != 0) {
-			err = 1;
-			break;
-		}
-		stats_tick_inline(&R->st);
-	}
-	if (warming) {
-		pool_free(&p);
-		free(ends);
-		buf_free(&held);
+	for (i = 0, off = 0; i < w->p.n; off = w->ends[i++]) {
+		if (rc == 0 && (event_parse(&ev, w->lines.p + off, w->ends[i] - off, &code, msg,
+		    sizeof msg) != 0 || score(R, &ev, w->toks[i]) != 0))
+			rc = -1;
+		ledger_release(w->toks[i]);
 	}
 	event_free(&ev);
-	return err ? -1 : 0;
+	pool_free(&w->p);
+	buf_free(&w->lines);
+	free(w->ends);
+	free(w->toks);
+	free(w);
+	return rc;
+}
+
+static int
+scored(void *arg, const struct line *l, struct event *ev)
+{
+	struct run *R = arg;
+	struct warm *w = R->warm;
+	struct evidence e;
+	double raw[MAX_FEATURES];
+
+	if (w == NULL) {
+		if (reload)
+			do_reload(R);
+		return score(R, ev, l->tok);
+	}
+	features(ev, &w->fm, R->t.nfeat, raw, &e);
+	pool_put(&w->p, w->p.n, raw, &e);
+	buf_add(&w->lines, l->p, l->len);
+	w->ends[w->p.n] = w->lines.len;
+	w->toks[w->p.n++] = ledger_hold(l->tok);
+	return w->p.n == R->warmup ? warm_end(R) : 0;
+}
+
+static int
+scored_end(void *arg)
+{
+	return warm_end(arg);
+}
+
+static int
+run_score(struct run *R, struct loop *lp, char **files, int nfiles)
+{
+	struct event ev;
+	struct warm *w;
+	int rc;
+
+	if (!R->have_model) {
+		R->warm = w = xcalloc(1, sizeof *w);
+		pool_init(&w->p, (int)R->warmup, R->t.nfeat);
+		w->ends = xmalloc((size_t)R->warmup * sizeof *w->ends);
+		w->toks = xmalloc((size_t)R->warmup * sizeof *w->toks);
+		featmap_init(&w->fm, R->t.feat, R->t.nfeat);
+	}
+	event_init(&ev);
+	lp->ev = &ev;
+	lp->arg = R;
+	lp->record = scored;
+	lp->end = scored_end;
+	rc = loop_run(lp, files, nfiles);
+	event_free(&ev);
+	return rc;
 }
 
 int
 main(int argc, char **argv)
 {
 	static struct run R;
-	struct ndjson_reader *r;
+	struct loop lp = { 0 };
 	struct sigaction sa;
 	struct model m;
 	char err[512];
-	int rc, errors, training, i;
+	int rc, training, i;
 
 	training = parse_options(&R, &argc, &argv);
-	if (training && kafka_conf.to != NULL)
+	if (training && R.c.io.to != NULL)
 		fs_errx(EXIT_USAGE, "train writes a model file to standard output: --to does not apply");
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_hup;
@@ -658,11 +669,12 @@ main(int argc, char **argv)
 			fs_errx(EXIT_FAIL, "%s", err);
 		use_model(&R, &m);
 	}
-	if (reject_open(&R.rj, "fs-score", R.c.reject, R.c.verbose < 0) != 0)
-		return EXIT_FAIL;
-	if (ndjson_writer_stdout(&R.out, "icao24") != 0)
-		return EXIT_FAIL;
+	R.c.io.keep_freed = 1;
 	stats_init(&R.st, "fs-score", &R.c);
+	if (reject_open(&R.rj, &R.st, &R.c, R.c.reject) != 0)
+		return EXIT_FAIL;
+	if (io_out_stdout(&R.out, &R.c.io, "icao24") != 0)
+		return EXIT_FAIL;
 	stats_output(&R.st, &R.out);
 	R.anomalies = stats_counter(&R.st, "anomalies");
 	R.by_iforest = stats_counter(&R.st, "reason_iforest");
@@ -671,18 +683,15 @@ main(int argc, char **argv)
 	R.reloads = stats_counter(&R.st, "model_reloads");
 	R.reload_failures = stats_counter(&R.st, "model_reload_failures");
 
-	r = ndjson_open(argv, argc, R.c.max_line, 0);
-	ndjson_set_idle(r, flush_all, &R);
-	stats_reader(&R.st, r);
-	rc = training ? train(&R, r) : run_score(&R, r);
-	errors = ndjson_errors(r);
-	ndjson_close(r);
-
-	if (rc != 0)
+	lp.c = &R.c;
+	lp.st = &R.st;
+	lp.rj = &R.rj;
+	lp.idle = flush_all;
+	rc = training ? train(&R, &lp, argv, argc) : run_score(&R, &lp, argv, argc);
+	rc = rc != 0 || lp.errors > 0 ? EXIT_FAIL : EXIT_OK;
+	if (io_out_close(&R.out) != 0 || reject_close(&R.rj) != 0)
 		rc = EXIT_FAIL;
-	if (ndjson_writer_close(&R.out) != 0 || reject_close(&R.rj) != 0)
-		rc = EXIT_FAIL;
-	if (stats_final(&R.st) != 0 || errors > 0)
+	if (stats_final(&R.st) != 0)
 		rc = EXIT_FAIL;
 	if (R.have_model)
 		model_free(&R.m);

@@ -17,9 +17,10 @@
 #include "cli.h"
 #include "event.h"
 #include "json.h"
-#include "kafka.h"
+#include "io.h"
+#include "ledger.h"
+#include "loop.h"
 #include "mongo.h"
-#include "ndjson.h"
 #include "reject.h"
 #include "sinkmongo.h"
 #include "stats.h"
@@ -63,7 +64,7 @@ struct run {
 	struct batch b;
 	struct docmaker dm;
 	struct event ev;
-	struct ndjson_reader *r;
+	struct loop lp;
 	int batch_max;
 	int64_t batch_ms;
 };
@@ -73,6 +74,7 @@ static void __attribute__((noreturn))
 finish(struct run *x, int status)
 {
 	uint64_t lost = x->st.in - x->st.out - x->st.duplicates - x->st.rejected;
+	int64_t lag;
 
 	if (status != EXIT_OK && lost > 0)
 		fs_warnx("%llu record%s read and not known to be stored: storing the same input"
@@ -83,8 +85,8 @@ finish(struct run *x, int status)
 	if (stats_final(&x->st) != 0)
 		status = EXIT_FAIL;
 	sink_close(&x->s);
-	if (x->r != NULL)
-		ndjson_close(x->r);
+	if (x->lp.in != NULL)
+		io_in_close(x->lp.in, &lag);
 	batch_free(&x->b);
 	doc_free(&x->dm);
 	event_free(&x->ev);
@@ -106,7 +108,7 @@ acked(struct run *x, struct batch *b)
 	if (reject_flush(&x->rj) != 0)
 		finish(x, EXIT_FAIL);
 	for (i = 0; i < b->n; i++)
-		kafka_release(b->tok[i]);
+		ledger_release(b->tok[i]);
 	batch_clear(b);
 }
 
@@ -128,9 +130,8 @@ revoked(void *arg)
 }
 
 static void
-reject(struct run *x, const struct ndjson_line *l, const char *code, const char *msg)
+reject(struct run *x, const struct line *l, const char *code, const char *msg)
 {
-	x->st.rejected++;
 	if (reject_line(&x->rj, l, code, msg) != 0)
 		finish(x, EXIT_FAIL);
 }
@@ -155,70 +156,50 @@ idle(void *arg)
  * naps of at most 100 ms, so that a signal is seen at once.
  */
 static void
-wait_input(struct run *x)
+wait_input(void *arg)
 {
+	struct run *x = arg;
 	int64_t left;
 
-	while (!cli_stop) {
-		if (ndjson_wait_input(x->r, 0) || x->b.n == 0)
+	while (!sig_stop) {
+		if (io_wait(x->lp.in, 0) || x->b.n == 0)
 			return;
 		left = x->b.opened_ms + x->batch_ms - ts_mono_ms();
 		if (x->batch_ms == 0 || left <= 0)
 			break;
-		if (ndjson_wait_input(x->r, left > 100 ? 100 : (int)left))
+		if (io_wait(x->lp.in, left > 100 ? 100 : (int)left))
 			return;
 		stats_poll(&x->st);
 	}
-	if (!cli_stop)
+	if (!sig_stop)
 		flush(x);
 }
 
-/* next reads the next line of input: 1, or 0 at its end or on a signal. The one place input is read. */
 static int
-next(struct run *x, struct ndjson_line *l)
+line(void *arg, const struct line *l, struct event *ev)
 {
-	int rc;
-
-	while (!cli_stop) {
-		wait_input(x);
-		if (cli_stop)
-			break;
-		if ((rc = ndjson_read(x->r, l)) == 0)
-			return 0;
-		if (rc < 0 || ndjson_blank(l))
-			continue;	/* interrupted: the loop looks at cli_stop */
-		return 1;
-	}
-	return 0;
-}
-
-static void
-line(struct run *x, const struct ndjson_line *l)
-{
+	struct run *x = arg;
 	const char *code;
 	char msg[512];
 
-	if (l->flags & NDJSON_TOO_LONG) {
-		snprintf(msg, sizeof msg, "line of %zu bytes is longer than %zu", l->full_len,
-		    x->c.max_line);
-		reject(x, l, "too_long", msg);
-		return;
-	}
-	/* yajl refuses bad UTF-8 and NUL bytes: only a line it refuses is looked at, for the code. */
-	if (event_parse(&x->ev, l->p, l->len, &code, msg, sizeof msg) != 0) {
-		reject_encoding(l->p, l->len, &code, msg, sizeof msg);
+	if (doc_make(&x->dm, ev, &code, msg, sizeof msg) != 0) {
 		reject(x, l, code, msg);
-		return;
-	}
-	if (doc_make(&x->dm, &x->ev, &code, msg, sizeof msg) != 0) {
-		reject(x, l, code, msg);
-		return;
+		return 0;
 	}
 	if (x->b.n == 0)
 		x->b.opened_ms = ts_mono_ms();
-	batch_add(&x->b, &x->dm.doc, l->p, l->len, l->file, l->lineno);
+	batch_add(&x->b, &x->dm.doc, l);
 	if (x->b.n >= x->batch_max)
 		flush(x);
+	return 0;
+}
+
+/* end: the input is over (or a signal came): the batch at hand goes. */
+static int
+end(void *arg)
+{
+	flush(arg);
+	return 0;
 }
 
 int
@@ -226,12 +207,11 @@ main(int argc, char **argv)
 {
 	static struct run run;
 	struct run *x = &run;
-	struct ndjson_line l;
 	const char *uri = NULL;
 	int ch, init = 0, timeseries = 0;
 	int64_t ttl_ms = 0;
 
-	cli_init(&x->c, "fs-sink-mongo", SINKMONGO_USAGE);
+	cli_init(&x->c, "fs-sink-mongo", SINKMONGO_USAGE, CLI_IN | CLI_REJECT);
 	x->s.coll = MONGO_COLL_DEFAULT;
 	x->s.w = "majority";
 	x->s.retries = 10;
@@ -306,11 +286,11 @@ main(int argc, char **argv)
 	x->s.verbose = x->c.verbose;
 	mongo_setup(x->s.uri, x->c.verbose);
 
-	if (reject_open(&x->rj, "fs-sink-mongo", x->c.reject, x->c.verbose < 0) != 0) {
+	stats_init(&x->st, "fs-sink-mongo", &x->c);
+	if (reject_open(&x->rj, &x->st, &x->c, x->c.reject) != 0) {
 		mongo_teardown();
 		return EXIT_FAIL;
 	}
-	stats_init(&x->st, "fs-sink-mongo", &x->c);
 	x->s.st = &x->st;
 	x->s.rj = &x->rj;
 	x->s.batches = stats_counter(&x->st, "batches");
@@ -328,16 +308,18 @@ main(int argc, char **argv)
 			finish(x, EXIT_OK);
 	}
 
-	x->r = ndjson_open(argv, argc, x->c.max_line, 0);
+	x->c.io.keep_freed = 1;
+	x->lp.c = &x->c;
+	x->lp.st = &x->st;
+	x->lp.rj = &x->rj;
+	x->lp.ev = &x->ev;
+	x->lp.arg = x;
+	x->lp.record = line;
+	x->lp.end = end;
+	x->lp.idle = idle;
+	x->lp.wait = wait_input;
 	/* Partitions taken away in a rebalance: store the batch first, so their offsets can be committed. */
-	kafka_on_revoke(revoked, x);
-	ndjson_set_idle(x->r, idle, x);
-	stats_reader(&x->st, x->r);
-	while (next(x, &l)) {
-		x->st.in++;
-		line(x, &l);
-		stats_tick_inline(&x->st);
-	}
-	flush(x);
-	finish(x, ndjson_errors(x->r) > 0 ? EXIT_FAIL : EXIT_OK);
+	x->lp.revoke = revoked;
+	loop_run(&x->lp, argv, argc);
+	finish(x, x->lp.errors > 0 ? EXIT_FAIL : EXIT_OK);
 }

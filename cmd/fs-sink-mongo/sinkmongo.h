@@ -20,7 +20,8 @@
 #include "buf.h"
 #include "cli.h"
 #include "event.h"
-#include "ndjson.h"
+#include "ledger.h"
+#include "line.h"
 #include "reject.h"
 #include "stats.h"
 
@@ -61,7 +62,7 @@ struct batch {
 	size_t *loff;
 	const char **file;
 	uint64_t *lineno;
-	uint64_t *tok;		/* Kafka input: the hold on each record's message (kafka.h) */
+	ledger_tok *tok;	/* Kafka input: the hold on each record's message (ledger.h) */
 	int n, cap;
 	int64_t opened_ms;	/* monotonic time of the first record */
 };
@@ -69,8 +70,8 @@ struct batch {
 void batch_init(struct batch *b);
 void batch_free(struct batch *b);
 void batch_clear(struct batch *b);
-void batch_add(struct batch *b, const bson_t *doc, const char *line, size_t len,
-    const char *file, uint64_t lineno);
+/* batch_add adds a document and its line, holding the line's token until the batch is acknowledged. */
+void batch_add(struct batch *b, const bson_t *doc, const struct line *l);
 
 
 /* write.c */

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "kafka.h"
+#include "ledger.h"
 #include "mongo.h"
 #include "retry.h"
 #include "sinkmongo.h"
@@ -58,8 +58,7 @@ batch_clear(struct batch *b)
 }
 
 void
-batch_add(struct batch *b, const bson_t *doc, const char *line, size_t len, const char *file,
-    uint64_t lineno)
+batch_add(struct batch *b, const bson_t *doc, const struct line *l)
 {
 	if (b->n + 1 >= b->cap) {
 		b->cap = b->cap ? b->cap * 2 : 1024;
@@ -73,12 +72,12 @@ batch_add(struct batch *b, const bson_t *doc, const char *line, size_t len, cons
 		b->doff[0] = b->loff[0] = 0;
 	buf_add(&b->docs, bson_get_data(doc), doc->len);
 	b->doff[b->n + 1] = b->docs.len;
-	buf_add(&b->lines, line, len);
+	buf_add(&b->lines, l->p, l->len);
 	b->loff[b->n + 1] = b->lines.len;
-	b->file[b->n] = file;
-	b->lineno[b->n] = lineno;
+	b->file[b->n] = l->file;
+	b->lineno[b->n] = l->lineno;
 	/* With Kafka input the message stays unfinished until the batch is acknowledged. */
-	b->tok[b->n] = kafka_hold(kafka_current());
+	b->tok[b->n] = ledger_hold(l->tok);
 	b->n++;
 }
 
@@ -266,7 +265,7 @@ create_index(struct sink *s, const char *name, int compound, int64_t ttl_ms, int
 static int
 reject_doc(struct sink *s, struct batch *b, int i, int32_t code, const char *msg)
 {
-	struct ndjson_line l;
+	struct line l;
 	char c[32], m[1024];
 
 	memset(&l, 0, sizeof l);
@@ -274,10 +273,10 @@ reject_doc(struct sink *s, struct batch *b, int i, int32_t code, const char *msg
 	l.len = l.full_len = b->loff[i + 1] - b->loff[i];
 	l.file = b->file[i];
 	l.lineno = b->lineno[i];
+	l.tok = b->tok[i];
 	snprintf(c, sizeof c, "db.%d", (int)code);
 	snprintf(m, sizeof m, "%s", msg != NULL && *msg != '\0' ? msg : "refused by the server");
 	mongo_redact(m, sizeof m);
-	s->st->rejected++;
 	return reject_line(s->rj, &l, c, m);
 }
 

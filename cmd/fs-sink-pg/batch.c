@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kafka.h"
+#include "ledger.h"
 #include "sinkpg.h"
 
 void
@@ -66,7 +66,7 @@ batch_clear(struct batch *b)
 
 	/* Committed: the Kafka offsets of these records may be stored now. */
 	for (i = 0; i < b->n; i++)
-		kafka_release(b->tok[i]);
+		ledger_release(b->tok[i]);
 	for (t = 0; t < TAB_COUNT; t++) {
 		r = &b->t[t];
 		if (r->n > 0 && r->set != NULL)
@@ -123,7 +123,7 @@ grow_set(struct tabrows *r)
 
 void
 batch_add(struct batch *b, int t, const struct buf *row, const struct rowkey *k,
-    const char *line, size_t len, const char *file, uint64_t lineno)
+    const struct line *l)
 {
 	struct tabrows *r = &b->t[t];
 
@@ -137,10 +137,10 @@ batch_add(struct batch *b, int t, const struct buf *row, const struct rowkey *k,
 	if (b->n == 0)
 		b->loff[0] = 0;
 	/* With Kafka input the record's message stays unfinished until the batch commits. */
-	b->tok[b->n] = kafka_hold(kafka_current());
-	buf_add(&b->lines, line, len);
-	b->file[b->n] = file;
-	b->lineno[b->n] = lineno;
+	b->tok[b->n] = ledger_hold(l->tok);
+	buf_add(&b->lines, l->p, l->len);
+	b->file[b->n] = l->file;
+	b->lineno[b->n] = l->lineno;
 	b->loff[b->n + 1] = b->lines.len;
 
 	if (r->n + 1 >= r->cap) {

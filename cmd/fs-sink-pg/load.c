@@ -445,7 +445,7 @@ run_unit(struct sink *s, struct batch *b, const struct unit *u)
 static int
 reject_row(struct sink *s, struct batch *b, int t, int i)
 {
-	struct ndjson_line l;
+	struct line l;
 	char code[16];
 	int rec = b->t[t].rec[i];
 
@@ -454,8 +454,8 @@ reject_row(struct sink *s, struct batch *b, int t, int i)
 	l.len = l.full_len = b->loff[rec + 1] - b->loff[rec];
 	l.file = b->file[rec];
 	l.lineno = b->lineno[rec];
+	l.tok = b->tok[rec];
 	snprintf(code, sizeof code, "db.%s", s->sqlstate[0] ? s->sqlstate : "unknown");
-	s->st->rejected++;
 	return reject_line(s->rj, &l, code, s->err);
 }
 

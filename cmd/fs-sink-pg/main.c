@@ -16,8 +16,8 @@
 #include "cli.h"
 #include "event.h"
 #include "json.h"
-#include "kafka.h"
-#include "ndjson.h"
+#include "io.h"
+#include "loop.h"
 #include "reject.h"
 #include "sinkpg.h"
 #include "stats.h"
@@ -57,7 +57,7 @@ struct run {
 	struct rowmaker rm;
 	struct event ev;
 	struct buf row;
-	struct ndjson_reader *r;
+	struct loop lp;
 	int batch_max;
 	int64_t batch_ms;
 	unsigned ticks;		/* calls of wait_input */
@@ -68,6 +68,7 @@ static void __attribute__((noreturn))
 finish(struct run *x, int status)
 {
 	uint64_t lost = x->st.in - x->st.out - x->st.rejected;
+	int64_t lag;
 	int i;
 
 	if (status != EXIT_OK && lost > 0)
@@ -79,7 +80,8 @@ finish(struct run *x, int status)
 	if (stats_final(&x->st) != 0)
 		status = EXIT_FAIL;
 	load_close(&x->s);
-	ndjson_close(x->r);
+	if (x->lp.in != NULL)
+		io_in_close(x->lp.in, &lag);
 	for (i = 0; i <= LANES; i++)
 		batch_free(&x->batch[i]);
 	row_free(&x->rm);
@@ -124,9 +126,8 @@ revoked(void *arg)
 }
 
 static void
-reject(struct run *x, const struct ndjson_line *l, const char *code, const char *msg)
+reject(struct run *x, const struct line *l, const char *code, const char *msg)
 {
-	x->st.rejected++;
 	if (reject_line(&x->rj, l, code, msg) != 0)
 		finish(x, EXIT_FAIL);
 }
@@ -159,11 +160,12 @@ idle(void *arg)
  * signal is seen at once.
  */
 static void
-wait_input(struct run *x)
+wait_input(void *arg)
 {
+	struct run *x = arg;
 	int64_t left = 100;
 
-	while (!cli_stop) {
+	while (!sig_stop) {
 		/*
 		 * The batches in flight are looked at every 256 records while
 		 * there is input (each look is a system call per connection),
@@ -176,7 +178,7 @@ wait_input(struct run *x)
 			if (x->batch_ms > 0 && left <= 0)
 				break;
 		}
-		if (ndjson_wait_input(x->r, 0))
+		if (io_wait(x->lp.in, 0))
 			return;		/* more to read now */
 		if (load_poll(&x->s) != 0)
 			finish(x, EXIT_FAIL);
@@ -184,51 +186,36 @@ wait_input(struct run *x)
 			break;
 		if (x->b->n == 0 && !load_busy(&x->s, NULL))
 			return;		/* nothing to do but read */
-		if (ndjson_wait_input(x->r, x->b->n == 0 || left > 100 ? 100 : (int)left))
+		if (io_wait(x->lp.in, x->b->n == 0 || left > 100 ? 100 : (int)left))
 			return;
 		if (x->b->n == 0)
 			settle(x);
 		stats_poll(&x->st);
 	}
-	if (x->b->n > 0 && !cli_stop) {
+	if (x->b->n > 0 && !sig_stop) {
 		flush(x);
 		settle(x);
 	}
 }
 
-static void
-line(struct run *x, const struct ndjson_line *l)
+static int
+line(void *arg, const struct line *l, struct event *ev)
 {
+	struct run *x = arg;
 	struct rowkey key;
 	struct batch *held;
 	const char *code;
 	char msg[512];
 	int t;
 
-	if (l->flags & NDJSON_TOO_LONG) {
-		snprintf(msg, sizeof msg, "line of %zu bytes is longer than %zu", l->full_len,
-		    x->c.max_line);
-		reject(x, l, "too_long", msg);
-		return;
-	}
-	/*
-	 * The reader does not look for bad UTF-8 or NUL bytes (a fifth of
-	 * the time of reading): yajl refuses both, so only a line it
-	 * refuses is looked at, for the right code.
-	 */
-	if (event_parse(&x->ev, l->p, l->len, &code, msg, sizeof msg) != 0) {
-		reject_encoding(l->p, l->len, &code, msg, sizeof msg);
+	if ((t = row_table(ev, x->s.table, &code, msg, sizeof msg)) < 0) {
 		reject(x, l, code, msg);
-		return;
-	}
-	if ((t = row_table(&x->ev, x->s.table, &code, msg, sizeof msg)) < 0) {
-		reject(x, l, code, msg);
-		return;
+		return 0;
 	}
 	buf_reset(&x->row);
-	if (row_encode(&x->rm, &x->ev, t, &x->row, &key, &code, msg, sizeof msg) != 0) {
+	if (row_encode(&x->rm, ev, t, &x->row, &key, &code, msg, sizeof msg) != 0) {
 		reject(x, l, code, msg);
-		return;
+		return 0;
 	}
 	/*
 	 * One statement cannot write a key twice: the batch goes before the
@@ -241,9 +228,21 @@ line(struct run *x, const struct ndjson_line *l)
 		finish(x, EXIT_FAIL);
 	if (x->b->n == 0)
 		x->b->opened_ms = ts_mono_ms();
-	batch_add(x->b, t, &x->row, &key, l->p, l->len, l->file, l->lineno);
+	batch_add(x->b, t, &x->row, &key, l);
 	if (x->b->n >= x->batch_max)
 		flush(x);
+	return 0;
+}
+
+/* end: the input is over (or a signal came): the batch at hand goes, and every batch commits. */
+static int
+end(void *arg)
+{
+	struct run *x = arg;
+
+	flush(x);
+	settle(x);
+	return 0;
 }
 
 int
@@ -251,11 +250,10 @@ main(int argc, char **argv)
 {
 	static struct run run;
 	struct run *x = &run;
-	struct ndjson_line l;
 	const char *dsn = NULL;
-	int ch, init = 0, rc;
+	int ch, init = 0;
 
-	cli_init(&x->c, "fs-sink-pg", SINKPG_USAGE);
+	cli_init(&x->c, "fs-sink-pg", SINKPG_USAGE, CLI_IN | CLI_REJECT);
 	x->s.table = -1;
 	x->s.retries = 10;
 	x->s.retry_max_ms = 30000;
@@ -319,9 +317,9 @@ main(int argc, char **argv)
 	conn_secrets(x->s.dsn);
 	schema_prepare();
 
-	if (reject_open(&x->rj, "fs-sink-pg", x->c.reject, x->c.verbose < 0) != 0)
-		return EXIT_FAIL;
 	stats_init(&x->st, "fs-sink-pg", &x->c);
+	if (reject_open(&x->rj, &x->st, &x->c, x->c.reject) != 0)
+		return EXIT_FAIL;
 	x->s.st = &x->st;
 	x->s.rj = &x->rj;
 	x->s.batches = stats_counter(&x->st, "batches");
@@ -348,23 +346,17 @@ main(int argc, char **argv)
 	x->s.lane[0].conn = x->s.conn;
 	x->s.conn = NULL;
 
-	x->r = ndjson_open(argv, argc, x->c.max_line, 0);
-	kafka_on_revoke(revoked, x);
-	ndjson_set_idle(x->r, idle, x);
-	stats_reader(&x->st, x->r);
-	while (!cli_stop) {
-		wait_input(x);
-		if (cli_stop)
-			break;
-		if ((rc = ndjson_read(x->r, &l)) == 0)
-			break;
-		if (rc < 0 || ndjson_blank(&l))
-			continue;	/* interrupted: the loop looks at cli_stop */
-		x->st.in++;
-		line(x, &l);
-		stats_tick_inline(&x->st);
-	}
-	flush(x);
-	settle(x);
-	finish(x, ndjson_errors(x->r) > 0 ? EXIT_FAIL : EXIT_OK);
+	x->c.io.keep_freed = 1;
+	x->lp.c = &x->c;
+	x->lp.st = &x->st;
+	x->lp.rj = &x->rj;
+	x->lp.ev = &x->ev;
+	x->lp.arg = x;
+	x->lp.record = line;
+	x->lp.end = end;
+	x->lp.idle = idle;
+	x->lp.wait = wait_input;
+	x->lp.revoke = revoked;
+	loop_run(&x->lp, argv, argc);
+	finish(x, x->lp.errors > 0 ? EXIT_FAIL : EXIT_OK);
 }

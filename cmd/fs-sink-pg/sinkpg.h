@@ -20,6 +20,8 @@
 #include "buf.h"
 #include "cli.h"
 #include "event.h"
+#include "ledger.h"
+#include "line.h"
 #include "reject.h"
 #include "stats.h"
 
@@ -163,7 +165,7 @@ struct batch {
 	size_t *loff;
 	const char **file;	/* where each line came from */
 	uint64_t *lineno;
-	uint64_t *tok;		/* Kafka input: the hold on each record's message (kafka.h) */
+	ledger_tok *tok;	/* Kafka input: the hold on each record's message (ledger.h) */
 	int n, cap;		/* records */
 	int64_t opened_ms;	/* monotonic time of the first record */
 };
@@ -176,9 +178,9 @@ void batch_clear(struct batch *b);
 /* batch_has_key: 1 if table t's rows already hold this key. */
 int batch_has_key(const struct batch *b, int t, const struct rowkey *k);
 
-/* batch_add adds the row that row_encode appended to tmp, and its line. */
+/* batch_add adds the row that row_encode appended to tmp, and its line, holding its token. */
 void batch_add(struct batch *b, int t, const struct buf *row, const struct rowkey *k,
-    const char *line, size_t len, const char *file, uint64_t lineno);
+    const struct line *l);
 
 /* batch_sort puts each table's rows in key order. */
 void batch_sort(struct batch *b);

@@ -14,8 +14,9 @@
 #include "buf.h"
 #include "cli.h"
 #include "json.h"
-#include "kafka.h"
-#include "ndjson.h"
+#include "io.h"
+#include "ledger.h"
+#include "loop.h"
 #include "reject.h"
 #include "stats.h"
 #include "ts.h"
@@ -45,20 +46,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* The reject codes of fs-window and their counters (stats keeps the name pointers). */
-static const struct {
-	const char *code, *counter;
-} reject_codes[] = {
-	{ "too_long", "rejected_too_long" },
-	{ "encoding", "rejected_encoding" },
-	{ "parse", "rejected_parse" },
-	{ "not_object", "rejected_not_object" },
-	{ "missing.timestamp", "rejected_missing_timestamp" },
-	{ "type.timestamp", "rejected_type_timestamp" },
-	{ "format.timestamp", "rejected_format_timestamp" },
-};
-
-#define NCODES (sizeof reject_codes / sizeof reject_codes[0])
 
 /*
  * With Kafka input, per partition slot (kafka.h): where reading is, the
@@ -69,7 +56,7 @@ struct kslot {
 	int seen;			/* a record came since the partitions were assigned */
 	int pending;			/* hold the next record read: the cut is there */
 	int idle;			/* quiet for --idle: not holding the watermark back */
-	kafka_tok held;			/* the message at the cut */
+	ledger_tok held;			/* the message at the cut */
 	int64_t heldoff;		/* its offset */
 	int64_t next;			/* the offset after the last one read */
 	int64_t tmax;			/* the newest event time read, INT64_MIN: none */
@@ -81,9 +68,9 @@ struct kslot {
 #define SETTLE_MS 2000			/* after an assignment, the watermark waits this long */
 #define KAFKA_IDLE_DEFAULT_MS 30000	/* --idle for Kafka input */
 
-static struct kslot kslots[KAFKA_MAX_SLOTS];
-static int64_t cut_x[KAFKA_MAX_SLOTS];
-static kafka_tok cut_tok[KAFKA_MAX_SLOTS];
+static struct kslot kslots[LEDGER_MAX_SLOTS];
+static int64_t cut_x[LEDGER_MAX_SLOTS];
+static ledger_tok cut_tok[LEDGER_MAX_SLOTS];
 
 /* Everything the loop needs, in one place for the idle hook and the helpers. */
 struct run {
@@ -93,7 +80,7 @@ struct run {
 	struct rejects rj;
 	struct rejects late_rj;		/* with --late */
 	struct rejects *late_to;	/* &late_rj, or &rj without --late */
-	struct ndjson_writer out;
+	struct io_out out;
 	struct wstate *ws;
 	struct fieldmap fm;
 	struct buf key;
@@ -111,7 +98,6 @@ struct run {
 	uint64_t since_cut;		/* records read since */
 	uint64_t windows_cut;		/* windows emitted at the last cut */
 	int cut_stuck;			/* a cut could not deliver: offsets stay */
-	uint64_t *code_count[NCODES];
 	uint64_t *windowed, *late, *late_partial, *key_missing;
 	uint64_t *windows, *early, *evicted;
 };
@@ -175,8 +161,8 @@ check_kafka(struct run *R)
 	const char *p, *v;
 	int i;
 
-	for (i = 0; i < kafka_conf.nprops; i++) {
-		p = kafka_conf.props[i];
+	for (i = 0; i < R->c.io.kafka.nprops; i++) {
+		p = R->c.io.kafka.props[i];
 		if (strncmp(p, "partition.assignment.strategy=", 30) != 0)
 			continue;
 		for (v = p + 30; *v != '\0'; v++)
@@ -185,7 +171,7 @@ check_kafka(struct run *R)
 				    "rebalance protocol (every partition revoked at once, so that open "
 				    "windows are read again whole), not a cooperative one", p);
 	}
-	if (kafka_uri(kafka_conf.from) != NULL && !R->idle_given)
+	if (io_topic(R->c.io.from) != NULL && !R->idle_given)
 		R->o.idle_ms = KAFKA_IDLE_DEFAULT_MS;
 }
 
@@ -200,7 +186,7 @@ parse_options(struct run *R, int *argcp, char ***argvp)
 	o->lateness_ms = 5 * 60 * 1000;
 	o->max_keys = 100000;
 
-	cli_init(&R->c, "fs-window", WINDOW_USAGE);
+	cli_init(&R->c, "fs-window", WINDOW_USAGE, CLI_IN | CLI_OUT | CLI_REJECT);
 	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_BY:
@@ -261,22 +247,6 @@ parse_options(struct run *R, int *argcp, char ***argvp)
 	*argvp = argv + optind;
 }
 
-static int
-reject(struct run *R, const struct ndjson_line *l, const char *code, const char *msg)
-{
-	size_t i;
-
-	R->st.rejected++;
-	for (i = 0; i < NCODES; i++)
-		if (strcmp(reject_codes[i].code, code) == 0) {
-			/* Made on first use, so that the summary lists the codes that occurred. */
-			if (R->code_count[i] == NULL)
-				R->code_count[i] = stats_counter(&R->st, reject_codes[i].counter);
-			(*R->code_count[i])++;
-		}
-	return reject_line(&R->rj, l, code, msg);
-}
-
 /* ---- Kafka input: see KAFKA in fs-window(1) ---- */
 
 /* slots_min sets tmin: the oldest of the newest event times of the slots that count. */
@@ -298,13 +268,13 @@ slots_min(struct run *R)
  * the windows' spans, and the hold at the cut of a slot that had none.
  */
 static void
-kafka_record(struct run *R, kafka_tok t)
+kafka_record(struct run *R, ledger_tok t)
 {
 	struct kslot *ks;
 	int64_t off, now = ts_mono_ms();
 	int slot;
 
-	if (kafka_tok_where(t, &slot, &off) != 0) {
+	if (ledger_where(t, &slot, &off) != 0) {
 		/* Cannot happen for the record just read; if it did, store nothing more. */
 		R->cut_stuck = 1;
 		R->cur = -1;
@@ -324,7 +294,7 @@ kafka_record(struct run *R, kafka_tok t)
 			R->settle_until = now + SETTLE_MS;
 	}
 	if (ks->pending) {
-		ks->held = kafka_hold(t);
+		ks->held = ledger_hold(t);
 		ks->heldoff = off;
 		ks->pending = 0;
 	}
@@ -397,7 +367,7 @@ cut(struct run *R)
 	struct kslot *ks;
 	struct wcounts c;
 	int64_t now = ts_mono_ms();
-	kafka_tok t;
+	ledger_tok t;
 	int i, quiet = 0;
 
 	R->cut_ms = now;
@@ -426,7 +396,7 @@ cut(struct run *R)
 	}
 	state_counts(R->ws, &c);
 	R->windows_cut = c.windows;
-	if (R->failed || ndjson_flush_all() != 0) {
+	if (R->failed || ledger_deliver() != 0) {
 		/* Not delivered: no offset moves any more, and the run ends with exit 1. */
 		R->cut_stuck = R->failed = 1;
 		return;
@@ -442,12 +412,12 @@ cut(struct run *R)
 			continue;
 		if (cut_tok[i] == 0) {
 			/* Nothing open in it: the cut is the next record to come. */
-			kafka_release(ks->held);
+			ledger_release(ks->held);
 			ks->held = 0;
 			ks->heldoff = -1;
 			ks->pending = 1;
-		} else if ((t = kafka_hold(cut_tok[i])) != 0) {
-			kafka_release(ks->held);
+		} else if ((t = ledger_hold(cut_tok[i])) != 0) {
+			ledger_release(ks->held);
 			ks->held = t;
 			ks->heldoff = cut_x[i];
 		}
@@ -476,32 +446,13 @@ on_revoke(void *arg)
 	state_where(R->ws, -1, 0, 0);
 }
 
-/*
- * The input and the output, each in one place, so that a Kafka consumer
- * and producer can take the place of the files and stdout.
- */
-static int
-read_input(struct run *R, struct ndjson_reader *r, struct ndjson_line *l)
-{
-	int rc = ndjson_read(r, l);
-	kafka_tok t;
-
-	if (rc > 0) {
-		if (R->o.idle_ms > 0)
-			R->last_input = ts_mono_ms();
-		if (kafka_conf.from != NULL && (t = kafka_current()) != 0)
-			kafka_record(R, t);
-	}
-	return rc;
-}
-
 /* Window records hold no message: a cut stores offsets only once they are delivered. */
 static int
 write_output(void *arg, const char *rec, size_t len)
 {
 	struct run *R = arg;
 
-	if (ndjson_write_held(&R->out, rec, len, NULL, 0) != 0)
+	if (io_write_held(&R->out, rec, len, NULL, 0) != 0)
 		return -1;
 	R->st.out++;
 	return 0;
@@ -539,7 +490,7 @@ on_idle(void *arg)
 	if (R->kafka && (R->since_cut > 0 || *R->windows != R->windows_cut ||
 	    ts_mono_ms() - R->cut_ms >= CUT_EVERY_MS))
 		cut(R);
-	ndjson_flush(&R->out);
+	io_flush(&R->out);
 	reject_flush(&R->rj);
 	reject_flush(&R->late_rj);
 	sync_counts(R);	/* the windows cut() closed, too: the watermark settled */
@@ -548,7 +499,7 @@ on_idle(void *arg)
 
 /* late_record keeps a record that came after its windows closed, with the reason. */
 static int
-late_record(struct run *R, const struct ndjson_line *l, int64_t start, int64_t end)
+late_record(struct run *R, const struct line *l, int64_t start, int64_t end)
 {
 	char a[TS_BUFSZ], b[TS_BUFSZ], w[TS_BUFSZ], msg[160];
 
@@ -569,12 +520,57 @@ late_record(struct run *R, const struct ndjson_line *l, int64_t start, int64_t e
 			    (unsigned long long)l->lineno, msg);
 		return 0;
 	}
-	return reject_line(R->late_to, l, "late", msg);
+	return reject_aside(R->late_to, l, "late", msg);
 }
 
-/* process handles one line; -1 when output, rejects or late records could not be written. */
+static int window(struct run *R, const struct line *l, struct event *ev);
+
+/* process handles one record; -1 when output, rejects or late records could not be written. */
 static int
-process(struct run *R, struct event *ev, const struct ndjson_line *l)
+process(void *arg, const struct line *l, struct event *ev)
+{
+	struct run *R = arg;
+
+	if (R->o.idle_ms > 0)
+		R->last_input = ts_mono_ms();
+	if (l->tok != 0)
+		kafka_record(R, l->tok);
+	if (window(R, l, ev) != 0) {
+		R->failed = 1;
+		return -1;
+	}
+	sync_counts(R);
+	if (R->kafka && (R->since_cut >= CUT_EVERY_RECORDS || ((R->since_cut & 1023) == 0 &&
+	    ts_mono_ms() - R->cut_ms >= CUT_EVERY_MS)))
+		cut(R);
+	return R->failed ? -1 : 0;
+}
+
+/*
+ * at_end: with Kafka input the offsets stored at the end are a cut
+ * taken while the open windows are still open: written after the input
+ * closes, as they stand, they will be read again whole, with what comes
+ * after them, by the next run.
+ */
+static int
+at_end(void *arg)
+{
+	struct run *R = arg;
+
+	if (R->kafka && R->settle_until > 0 && !R->failed) {
+		/* At the end every partition has brought what it had: the wait is over. */
+		R->settle_until = -1;
+		if (advance_slots(R) != 0)
+			R->failed = 1;
+	}
+	if (!R->failed)
+		cut(R);
+	return R->failed ? -1 : 0;
+}
+
+/* window puts one record in its windows. */
+static int
+window(struct run *R, const struct line *l, struct event *ev)
 {
 	const struct window_opts *o = &R->o;
 	struct recvals rv;
@@ -583,17 +579,8 @@ process(struct run *R, struct event *ev, const struct ndjson_line *l)
 	int64_t ls = 0, le = 0, t;
 	int g, rc, grouped = 0, late = 0, partial = 0;
 
-	if (l->flags & NDJSON_TOO_LONG) {
-		snprintf(msg, sizeof msg, "line of %zu bytes is longer than %zu",
-		    l->full_len, R->c.max_line);
-		return reject(R, l, "too_long", msg);
-	}
-	if (event_parse(ev, l->p, l->len, &code, msg, sizeof msg) != 0) {
-		reject_encoding(l->p, l->len, &code, msg, sizeof msg);
-		return reject(R, l, code, msg);
-	}
 	if (record_time(ev, &t, &code, msg, sizeof msg) != 0)
-		return reject(R, l, code, msg);
+		return reject_line(&R->rj, l, code, msg);
 	record_values(ev, &R->fm, &rv);
 	rv.t = t;
 	for (g = 0; g < o->ngroups; g++) {
@@ -632,26 +619,26 @@ int
 main(int argc, char **argv)
 {
 	static struct run R;
-	struct ndjson_reader *r;
-	struct ndjson_line l;
+	struct loop lp = { 0 };
 	struct event ev;
 	size_t i;
-	int rc, errors, g;
+	int rc, g;
 
 	parse_options(&R, &argc, &argv);
 
-	if (reject_open(&R.rj, "fs-window", R.c.reject, R.c.verbose < 0) != 0)
+	R.c.io.keep_freed = 1;
+	stats_init(&R.st, "fs-window", &R.c);
+	if (reject_open(&R.rj, &R.st, &R.c, R.c.reject) != 0)
 		return EXIT_FAIL;
 	R.late_to = &R.rj;
 	if (R.o.late_path != NULL) {
-		if (reject_open(&R.late_rj, "fs-window", R.o.late_path, R.c.verbose < 0) != 0)
+		if (reject_open(&R.late_rj, &R.st, &R.c, R.o.late_path) != 0)
 			return EXIT_FAIL;
 		R.late_to = &R.late_rj;
 	}
 	/* --to kafka:TOPIC: keyed by the window's key. */
-	if (ndjson_writer_stdout(&R.out, "key") != 0)
+	if (io_out_stdout(&R.out, &R.c.io, "key") != 0)
 		return EXIT_FAIL;
-	stats_init(&R.st, "fs-window", &R.c);
 	stats_output(&R.st, &R.out);
 	R.windowed = stats_counter(&R.st, "windowed");
 	R.late = stats_counter(&R.st, "late");
@@ -667,43 +654,17 @@ main(int argc, char **argv)
 	R.tmin = INT64_MIN;
 	event_init(&ev);
 
-	/* No UTF-8 scan in the reader: see reject_encoding() in process(). */
-	r = ndjson_open(argv, argc, R.c.max_line, 0);
-	ndjson_set_idle(r, on_idle, &R);
-	kafka_on_revoke(on_revoke, &R);	/* nothing without Kafka input */
-	stats_reader(&R.st, r);
-	while (!cli_stop && !R.failed && (rc = read_input(&R, r, &l)) != 0) {
-		if (rc < 0)
-			continue;	/* interrupted: the loop looks at cli_stop */
-		if (ndjson_blank(&l))
-			continue;
-		R.st.in++;
-		if (process(&R, &ev, &l) != 0) {
-			R.failed = 1;
-			break;
-		}
-		sync_counts(&R);
-		stats_tick_inline(&R.st);
-		if (R.kafka && (R.since_cut >= CUT_EVERY_RECORDS || ((R.since_cut & 1023) == 0 &&
-		    ts_mono_ms() - R.cut_ms >= CUT_EVERY_MS)))
-			cut(&R);
-	}
-	/*
-	 * With Kafka input the offsets stored at the end are a cut taken
-	 * while the open windows are still open: written below as they
-	 * stand, they will be read again whole, with what comes after them,
-	 * by the next run.
-	 */
-	if (R.kafka && R.settle_until > 0 && !R.failed) {
-		/* At the end every partition has brought what it had: the wait is over. */
-		R.settle_until = -1;
-		if (advance_slots(&R) != 0)
-			R.failed = 1;
-	}
-	if (!R.failed)
-		cut(&R);
-	errors = ndjson_errors(r);
-	ndjson_close(r);
+	lp.c = &R.c;
+	lp.st = &R.st;
+	lp.rj = &R.rj;
+	lp.ev = &ev;
+	lp.arg = &R;
+	lp.record = process;
+	lp.end = at_end;
+	lp.idle = on_idle;
+	lp.revoke = on_revoke;	/* nothing without Kafka input */
+	if (loop_run(&lp, argv, argc) != 0)
+		R.failed = 1;
 
 	/* End of input, or a stop signal: every open window is written, as it stands. */
 	if (!R.failed && state_flush(R.ws) != 0)
@@ -711,7 +672,7 @@ main(int argc, char **argv)
 	sync_counts(&R);
 
 	rc = R.failed ? EXIT_FAIL : EXIT_OK;
-	if (ndjson_writer_close(&R.out) != 0 || reject_close(&R.rj) != 0)
+	if (io_out_close(&R.out) != 0 || reject_close(&R.rj) != 0)
 		rc = EXIT_FAIL;
 	if (R.o.late_path != NULL && reject_close(&R.late_rj) != 0)
 		rc = EXIT_FAIL;
@@ -727,7 +688,7 @@ main(int argc, char **argv)
 			fs_warnx("%llu late record%s (keep them with --late FILE)",
 			    (unsigned long long)*R.late, *R.late == 1 ? "" : "s");
 	}
-	if (stats_final(&R.st) != 0 || errors > 0)
+	if (stats_final(&R.st) != 0 || lp.errors > 0)
 		rc = EXIT_FAIL;
 	state_free(R.ws);
 	event_free(&ev);

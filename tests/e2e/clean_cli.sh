@@ -25,7 +25,7 @@ t_match 'fs-clean -V prints a version' '^fs-clean [0-9]+\.[0-9]+\.[0-9]+$' "$out
 t_synopsis fs-clean
 
 bad=(
-	'--bogus' '-x' '--grid 0' '--grid x' '--grid 200' '--idle 0.5s' '--idle soon'
+	'--bogus' '-x' '--grid 0' '--grid x' '--grid 200' '--expire 0.5s' '--expire soon'
 	'--dedup-window -1m' '--require nothing' '--require position,' '--max-aircraft 0'
 	'--max-speed 0' '--jump-factor 0.5' '--dedup-max 0' '--phase-window x' '--max-line 8'
 	'--stats=0' '--dedup-window'

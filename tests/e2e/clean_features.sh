@@ -309,12 +309,12 @@ t_eq '--dedup-max 3: the oldest times are forgotten, counted' '6 0 1' \
 	ICAO=aaaaaa rec 0 '"latitude":1,"longitude":1'
 	ICAO=aaaaaa rec 120 '"latitude":1,"longitude":1.01'
 } >"$T/in"
-run fs-clean --stats --idle 1m "$T/in"
-t_eq 'an aircraft silent for more than --idle starts afresh' 'null' \
+run fs-clean --stats --expire 1m "$T/in"
+t_eq 'an aircraft silent for more than --expire starts afresh' 'null' \
 	"$(printf '%s\n' "$out" | tail -n 1 | jq -c .dt_s)"
 t_eq 'and its expiry is counted' 1 "$(printf '%s\n' "$err" | tail -n 1 | jq .aircraft_expired)"
-run fs-clean --stats --idle 3m "$T/in"
-t_eq 'within --idle it keeps its state' '120 0' \
+run fs-clean --stats --expire 3m "$T/in"
+t_eq 'within --expire it keeps its state' '120 0' \
 	"$(printf '%s\n' "$out" | tail -n 1 | jq -r .dt_s) $(printf '%s\n' "$err" | tail -n 1 | jq .aircraft_expired)"
 {
 	ICAO=aaaaaa rec 0 ''
@@ -323,7 +323,7 @@ t_eq 'within --idle it keeps its state' '120 0' \
 		ICAO=cccccc rec "$s" ''
 	done
 } >"$T/in"
-run fs-clean --stats --idle 1m "$T/in"
+run fs-clean --stats --expire 1m "$T/in"
 t_eq 'idle state is swept as event time goes on, without waiting for the aircraft' 1 \
 	"$(printf '%s\n' "$err" | tail -n 1 | jq .aircraft_expired)"
 {
@@ -332,7 +332,7 @@ t_eq 'idle state is swept as event time goes on, without waiting for the aircraf
 	ICAO=bbbbbb rec 10 ''
 	ICAO=aaaaaa rec 20 ''
 } >"$T/in"
-run fs-clean --stats --idle 1m "$T/in"
+run fs-clean --stats --expire 1m "$T/in"
 t_eq 'one aircraft far ahead in time does not expire the others' '0 20' \
 	"$(printf '%s\n' "$err" | tail -n 1 | jq .aircraft_expired) $(printf '%s\n' "$out" | tail -n 1 | jq .dt_s)"
 {

@@ -114,7 +114,7 @@ for seed in 1 2 3; do
 	check "fuzz seed $seed"
 done
 check 'fuzz seed 3, small limits' --max-line 512 --max-aircraft 8 --dedup-max 20 \
-	--idle 2m --dedup-window 1m --reject-duplicates --no-clock-check
+	--expire 2m --dedup-window 1m --reject-duplicates --no-clock-check
 t_eq 'fuzz seed 3, small limits: the reject stream has the rejects and the duplicates' \
 	"$(wc -l <"$T/rj")" "$(printf '%s\n' "$err" | tail -n 1 | jq -r '.rejected + .duplicates')"
 check 'fuzz seed 3, no smoothing or dwell, fine grid' --phase-window 0 --phase-dwell 0 --grid 0.001 \

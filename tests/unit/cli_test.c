@@ -150,7 +150,9 @@ test_options(void)
 		{ { '?', NULL }, 2, "", "usage: fs-test [-qv] [file ...]\n" },
 		{ { ':', NULL }, 2, "", "usage: fs-test [-qv] [file ...]\n" },
 		{ { OPT_STATS, "0" }, 2, "", "fs-test: invalid stats interval '0': below 0.001\n" },
-		{ { OPT_STATS, "x" }, 2, "", "fs-test: invalid stats interval 'x': not a number\n" },
+		{ { OPT_STATS, "x" }, 2, "", "fs-test: invalid stats interval 'x': not a duration like 500ms, 90s, 10m, 2h or 1d\n" },
+		{ { OPT_STATS, "2d" }, 2, "", "fs-test: invalid stats interval '2d': not between 1ms and 1d\n" },
+		{ { 'X', "nothing" }, 2, "", "fs-test: invalid property 'nothing': not name=value\n" },
 		{ { OPT_MAX_LINE, "8" }, 2, "", "fs-test: invalid max-line '8': below 16 bytes\n" },
 		{ { OPT_MAX_LINE, "lots" }, 2, "", "fs-test: invalid max-line 'lots': not a size\n" },
 	};
@@ -158,7 +160,7 @@ test_options(void)
 	char *out, *err;
 	int st;
 
-	cli_init(&cl, "fs-test", "fs-test [-qv] [file ...]");
+	cli_init(&cl, "fs-test", "fs-test [-qv] [file ...]", CLI_IN | CLI_OUT | CLI_REJECT);
 	t_str("fs-test", progname, "cli_init sets progname");
 	t_int(1024 * 1024, (int64_t)cl.max_line, "cli_init: max_line defaults to 1 MiB");
 	t_int(0, cl.verbose, "cli_init: verbose 0");
@@ -175,6 +177,15 @@ test_options(void)
 	t_ok(cl.stats == 1 && cl.stats_ms == 10000, "--stats: every 10 s");
 	cli_option(&cl, OPT_STATS, "2.5");
 	t_int(2500, cl.stats_ms, "--stats=2.5: every 2500 ms");
+	cli_option(&cl, OPT_STATS, "500ms");
+	t_int(500, cl.stats_ms, "--stats=500ms: a duration");
+	cli_option(&cl, OPT_FROM, "kafka:a,b");
+	t_str("kafka:a,b", cl.io.from, "--from fills the plain options");
+	cli_option(&cl, 'X', "acks=all");
+	t_ok(cl.io.kafka.nprops == 1 && strcmp(cl.io.kafka.props[0], "acks=all") == 0,
+	    "-X is kept as given, checked when a topic opens");
+	cli_option(&cl, 'G', "g");
+	t_str("g", cl.io.kafka.group, "-G");
 	cli_option(&cl, OPT_METRICS_FILE, "m.prom");
 	t_str("m.prom", cl.metrics_file, "--metrics-file");
 	cli_option(&cl, OPT_REJECT, "r.ndjson");
@@ -194,6 +205,33 @@ test_options(void)
 		    exits[i].o.arg ? exits[i].o.arg : "");
 		t_str(exits[i].err, err, "option %#x %s: stderr", exits[i].o.ch,
 		    exits[i].o.arg ? exits[i].o.arg : "");
+		free(out);
+		free(err);
+	}
+	/* A sink: neither --to nor anything else it would not do. */
+	cli_init(&cl, "fs-test", "fs-test [-qv] [file ...]", CLI_IN | CLI_REJECT);
+	{
+		static const struct opt to = { OPT_TO, "kafka:x" };
+
+		st = t_child(option_child, (void *)&to, &out, &err);
+		t_int(2, st, "--to for a program that writes no records: exit 2");
+		t_str("fs-test: --to does not apply: fs-test writes no records\n", err, "and says why");
+		free(out);
+		free(err);
+	}
+	cli_init(&cl, "fs-test", "fs-test [-qv] [file ...]", CLI_OUT);
+	{
+		static const struct opt from = { OPT_FROM, "kafka:x" }, rej = { OPT_REJECT, "r" };
+
+		st = t_child(option_child, (void *)&from, &out, &err);
+		t_str("fs-test: --from does not apply: fs-test reads no records\n", err,
+		    "--from for a program that reads no records: says why");
+		t_int(2, st, "and exits 2");
+		free(out);
+		free(err);
+		st = t_child(option_child, (void *)&rej, &out, &err);
+		t_str("fs-test: --reject does not apply: fs-test rejects nothing\n", err,
+		    "--reject for a program that rejects nothing: says why");
 		free(out);
 		free(err);
 	}
@@ -253,13 +291,13 @@ test_signals(void)
 {
 	struct sigaction sa;
 
-	cli_stop = 0;
+	sig_stop = 0;
 	raise(SIGTERM);
-	t_int(1, cli_stop, "SIGTERM sets cli_stop and the program goes on");
-	cli_stop = 0;
+	t_int(1, sig_stop, "SIGTERM sets sig_stop and the program goes on");
+	sig_stop = 0;
 	raise(SIGINT);
-	t_int(1, cli_stop, "SIGINT sets cli_stop");
-	cli_stop = 0;
+	t_int(1, sig_stop, "SIGINT sets sig_stop");
+	sig_stop = 0;
 	sigaction(SIGPIPE, NULL, &sa);
 	t_ok(sa.sa_handler == SIG_DFL, "SIGPIPE is left to end the program quietly");
 	sigaction(SIGTERM, NULL, &sa);

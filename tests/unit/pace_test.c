@@ -102,7 +102,7 @@ test_wait(void)
 static void
 on_alarm(int sig)
 {
-	cli_stop = 1;
+	sig_stop = 1;
 }
 
 static void
@@ -113,9 +113,9 @@ test_stop(void)
 	struct itimerval it;
 
 	pace_init(&p, 1);
-	cli_stop = 1;
+	sig_stop = 1;
 	t_int(-1, pace_wait(&p, 0, NULL, NULL), "pace_wait after a stop signal returns -1");
-	cli_stop = 0;
+	sig_stop = 0;
 
 	/* A stop signal during a one-minute wait ends it. */
 	memset(&sa, 0, sizeof sa);
@@ -128,8 +128,8 @@ test_stop(void)
 	pace_wait(&p, 0, NULL, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);
 	t_int(-1, pace_wait(&p, 60000, count_flush, NULL), "a signal that stops the program ends a wait");
-	t_int(1, cli_stop, "the stop flag is set");
-	cli_stop = 0;
+	t_int(1, sig_stop, "the stop flag is set");
+	sig_stop = 0;
 }
 
 int

@@ -97,11 +97,35 @@ test_format(void)
 	buf_free(&b);
 }
 
+static struct cli cl;
+static struct stats st;
+
+/* open_rj opens rejects to path the way a program does: its stats first. */
+static int
+open_rj(struct rejects *rj, const char *path, int quiet)
+{
+	cli_init(&cl, "fs-test", "fs-test", CLI_IN | CLI_REJECT);
+	cl.verbose = quiet ? -1 : 0;
+	stats_init(&st, "fs-test", &cl);
+	return reject_open(rj, &st, &cl, path);
+}
+
+static uint64_t
+counter(const char *name)
+{
+	int i;
+
+	for (i = 0; i < st.nextra; i++)
+		if (strcmp(st.extra[i].name, name) == 0)
+			return st.extra[i].value;
+	return 0;
+}
+
 static void
 test_to_file(void)
 {
 	struct rejects rj;
-	struct ndjson_line l;
+	struct line l;
 	const char *path = t_path("rejects.ndjson");
 	char *got;
 	size_t n;
@@ -111,7 +135,7 @@ test_to_file(void)
 	l.len = l.full_len = 9;
 	l.file = "in.ndjson";
 	l.lineno = 7;
-	t_int(0, reject_open(&rj, "fs-test", path, 0), "reject_open a file");
+	t_int(0, open_rj(&rj, path, 0), "reject_open a file");
 	t_int(0, reject_line(&rj, &l, "range.x", "x out of range"), "reject_line");
 	l.p = "\xff\xfe";
 	l.len = 2;
@@ -120,6 +144,14 @@ test_to_file(void)
 	t_int(0, reject_raw(&rj, "raw", 3, "raw", "from no reader"), "reject_raw");
 	t_int(0, reject_flush(&rj), "reject_flush");
 	t_uint(3, rj.count, "three rejects counted");
+	t_uint(3, st.rejected, "and counted in the stats as rejected");
+	t_uint(1, counter("rejected_range_x"), "each under its code, '.' as '_'");
+	t_uint(1, counter("rejected_too_long"), "rejected_too_long");
+	l.p = "{}";
+	l.len = l.full_len = 2;
+	t_int(0, reject_aside(&rj, &l, "duplicate", "seen"), "reject_aside");
+	t_uint(3, st.rejected, "a line set aside is not counted as rejected");
+	t_uint(1, counter("rejected_duplicate"), "but under its code");
 	t_stderr_begin();
 	t_int(0, reject_close(&rj), "reject_close");
 	free(t_stderr_end());
@@ -128,12 +160,13 @@ test_to_file(void)
 	    "\"line\":\"{\\\"bad\\\":1}\"}\n"
 	    "{\"reject\":{\"tool\":\"fs-test\",\"code\":\"too_long\",\"message\":\"long\"},"
 	    "\"line_base64\":\"//4=\",\"line_length\":500}\n"
-	    "{\"reject\":{\"tool\":\"fs-test\",\"code\":\"raw\",\"message\":\"from no reader\"},\"line\":\"raw\"}\n"),
-	    got, n, "the reject file holds the three records");
+	    "{\"reject\":{\"tool\":\"fs-test\",\"code\":\"raw\",\"message\":\"from no reader\"},\"line\":\"raw\"}\n"
+	    "{\"reject\":{\"tool\":\"fs-test\",\"code\":\"duplicate\",\"message\":\"seen\"},\"line\":\"{}\"}\n"),
+	    got, n, "the reject file holds the four records");
 	free(got);
 
 	t_stderr_begin();
-	t_int(-1, reject_open(&rj, "fs-test", "/nonexistent/rejects.ndjson", 0),
+	t_int(-1, open_rj(&rj, "/nonexistent/rejects.ndjson", 0),
 	    "reject_open of a file that cannot be made fails");
 	got = t_stderr_end();
 	t_contains(got, "cannot open '/nonexistent/rejects.ndjson'", "and says so");
@@ -144,7 +177,7 @@ static void
 test_to_stderr(void)
 {
 	struct rejects rj;
-	struct ndjson_line l;
+	struct line l;
 	char *err;
 	int i, lines = 0;
 
@@ -152,7 +185,7 @@ test_to_stderr(void)
 	l.p = "x";
 	l.len = l.full_len = 1;
 	l.file = "in.ndjson";
-	reject_open(&rj, "fs-test", NULL, 0);
+	open_rj(&rj, NULL, 0);
 	t_stderr_begin();
 	for (i = 0; i < 25; i++) {
 		l.lineno = (uint64_t)i + 1;
@@ -171,7 +204,7 @@ test_to_stderr(void)
 	t_contains(err, "25 records rejected", "the count is given at the end");
 	free(err);
 
-	reject_open(&rj, "fs-test", NULL, 1);
+	open_rj(&rj, NULL, 1);
 	t_stderr_begin();
 	reject_line(&rj, &l, "parse", "not JSON");
 	reject_close(&rj);

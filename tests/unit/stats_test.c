@@ -24,7 +24,7 @@ test_summary(void)
 	const char *fpath[] = { "final", NULL }, *tpath[] = { "tool", NULL };
 	yajl_val v;
 
-	cli_init(&c, "fs-test", "fs-test");
+	cli_init(&c, "fs-test", "fs-test", CLI_IN | CLI_OUT | CLI_REJECT);
 	c.stats = 1;
 	stats_init(&s, "fs-test", &c);
 	s.in = 10;
@@ -97,7 +97,7 @@ test_metrics(void)
 	const char *path = t_path("metrics.prom");
 	char *got, *err, tmp[512];
 
-	cli_init(&c, "fs-test", "fs-test");
+	cli_init(&c, "fs-test", "fs-test", CLI_IN | CLI_OUT | CLI_REJECT);
 	c.metrics_file = path;
 	stats_init(&s, "fs-test", &c);
 	s.in = 5;
@@ -139,7 +139,7 @@ too_many(void *arg)
 	static char names[STATS_MAX_EXTRA + 1][16];
 	int i;
 
-	cli_init(&c, "fs-test", "fs-test");
+	cli_init(&c, "fs-test", "fs-test", CLI_IN | CLI_OUT | CLI_REJECT);
 	stats_init(&s, "fs-test", &c);
 	for (i = 0; i <= STATS_MAX_EXTRA; i++) {
 		snprintf(names[i], sizeof names[i], "c%d", i);

@@ -1,64 +1,33 @@
 /*
- * kafka: topics as input and output. See kafka.h for the delivery rules.
+ * kcons: the consumer. See kcons.h for the delivery rules.
  *
- * The consumer keeps, per assigned partition, a ring of the messages
- * read and not yet finished, each with a count of holds. A token names
- * one entry: the partition's slot, the slot's generation (so a token of
- * a revoked partition is recognised as stale) and a sequence number.
- * When the oldest entries reach zero holds the ring moves on and the
- * partition's offset to store becomes the next one.
+ * Each assigned partition has a slot: its name, whether it is at its
+ * end, where reading starts, the offset last stored. The ledger keeps,
+ * under the same slot number, which of its messages are finished.
  */
-#include <errno.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <librdkafka/rdkafka.h>
 
 #include "buf.h"
-#include "cli.h"
-#include "json.h"
-#include "kafka.h"
-#include "ndjson.h"
+#include "err.h"
+#include "kcons.h"
+#include "ledger.h"
+#include "sig.h"
 
-struct kafka_conf kafka_conf;
-
-#define SLOT_BITS 12
-#define GEN_BITS 8
-#define SEQ_BITS (64 - SLOT_BITS - GEN_BITS)
-#define MAX_SLOTS KAFKA_MAX_SLOTS	/* 1 << SLOT_BITS */
-#define SEQ_MASK ((UINT64_C(1) << SEQ_BITS) - 1)
-#define GEN_MASK ((1u << GEN_BITS) - 1)
 #define STORE_EVERY 1024	/* messages between offset stores */
 #define WATCH_EVERY 64		/* messages between looks at the queue's length */
-#define DR_REPORT_MAX 5		/* delivery errors reported one by one */
-#define PEND_MAX 1024		/* records a writer gathers before producing them as a batch */
-#define PEND_BYTES (256 * 1024)	/* their bytes */
 #define DEAD_MAX 2048		/* messages read, handed to the reaper together */
-
-static void serve_reports(void);
-
-struct entry {
-	int64_t offset;
-	uint32_t holds;
-};
 
 struct slot {
 	int used;
-	unsigned gen;
 	char *topic;
 	int32_t partition;
 	rd_kafka_topic_t *rkt;	/* as last seen in a message, for a fast match */
-	struct entry *ring;
-	size_t cap, head, n;	/* circular: ring[head] is the oldest unfinished */
-	uint64_t base;		/* sequence number of ring[head] */
-	int64_t done;		/* offset to store (next to read after the finished run), -1 none */
 	int64_t stored;		/* last offset given to offsets_store */
 	int eof;
 	int revoking;
@@ -67,12 +36,13 @@ struct slot {
 };
 
 struct kafka_in {
+	const struct kafka_opts *o;
 	rd_kafka_t *rk;
 	char *topics;
 	size_t max_line;
 	int check;
 	rd_kafka_message_t *msg;	/* handed out, destroyed on the next read */
-	kafka_tok cur;
+	ledger_tok cur;
 	struct slot *last;
 	unsigned since_store;
 	unsigned quiet;		/* 100 ms polls with nothing */
@@ -98,313 +68,9 @@ struct kafka_in {
 
 static int64_t lag(struct kafka_in *k, int *partial);
 
-static struct slot slots[MAX_SLOTS];
+static struct slot slots[LEDGER_MAX_SLOTS];
 static int nslots;
-static struct kafka_in *consumer;	/* one per process */
-static int64_t lag_at_close = -1;
-
-const char *
-kafka_uri(const char *name)
-{
-	if (name != NULL && strncmp(name, "kafka:", 6) == 0)
-		return name + 6;
-	return NULL;
-}
-
-static int
-check_prop(const char *prop, const char *eq)
-{
-	rd_kafka_conf_t *conf;
-	char name[256], err[512];
-	int rc = 0;
-
-	if ((size_t)(eq - prop) >= sizeof name) {
-		fs_warnx("invalid property '%s': name too long", prop);
-		return -1;
-	}
-	memcpy(name, prop, (size_t)(eq - prop));
-	name[eq - prop] = '\0';
-	conf = rd_kafka_conf_new();
-	if (rd_kafka_conf_set(conf, name, eq + 1, err, sizeof err) != RD_KAFKA_CONF_OK) {
-		fs_warnx("invalid property '%s': %s", prop, err);
-		rc = -1;
-	}
-	rd_kafka_conf_destroy(conf);
-	return rc;
-}
-
-int
-kafka_option(const char *prop)
-{
-	const char *eq = strchr(prop, '=');
-
-	if (eq == NULL || eq == prop) {
-		fs_warnx("invalid property '%s': not name=value", prop);
-		return -1;
-	}
-	/*
-	 * Check the name and the value now, on a scratch configuration, so
-	 * that a misspelt property is a usage error, as in kcat, and not a
-	 * failure once the program runs.
-	 */
-	if (check_prop(prop, eq) != 0)
-		return -1;
-	if (kafka_conf.nprops >= KAFKA_MAX_PROPS) {
-		fs_warnx("too many -X properties (at most %d)", KAFKA_MAX_PROPS);
-		return -1;
-	}
-	kafka_conf.props[kafka_conf.nprops++] = prop;
-	return 0;
-}
-
-static const char *
-brokers(void)
-{
-	const char *b = kafka_conf.brokers;
-
-	if (b == NULL || *b == '\0')
-		b = getenv("FS_KAFKA_BROKERS");
-	if (b == NULL || *b == '\0')
-		b = "localhost:9092";
-	return b;
-}
-
-static int64_t
-timeout_ms(void)
-{
-	const char *s = getenv("FS_KAFKA_TIMEOUT");
-	char *end;
-	double v;
-
-	if (s == NULL || *s == '\0')
-		return 10000;
-	v = strtod(s, &end);
-	if (*end != '\0' || !(v > 0) || v > 86400) {
-		fs_warnx("invalid FS_KAFKA_TIMEOUT '%s': not seconds; using 10", s);
-		return 10000;
-	}
-	return (int64_t)(v * 1000);
-}
-
-static int
-set(rd_kafka_conf_t *conf, const char *name, const char *value)
-{
-	char err[512];
-
-	if (rd_kafka_conf_set(conf, name, value, err, sizeof err) != RD_KAFKA_CONF_OK) {
-		fs_warnx("invalid kafka property '%s=%s': %s", name, value, err);
-		return -1;
-	}
-	return 0;
-}
-
-/* user_prop tells whether the user gave -X name=... */
-static int
-user_prop(const char *name)
-{
-	size_t n = strlen(name);
-	int i;
-
-	for (i = 0; i < kafka_conf.nprops; i++)
-		if (strncmp(kafka_conf.props[i], name, n) == 0 && kafka_conf.props[i][n] == '=')
-			return 1;
-	return 0;
-}
-
-/* apply_props sets the user's -X properties, which win over the defaults set before. */
-static int
-apply_props(rd_kafka_conf_t *conf)
-{
-	char name[256];
-	const char *eq;
-	int i;
-
-	for (i = 0; i < kafka_conf.nprops; i++) {
-		eq = strchr(kafka_conf.props[i], '=');
-		if ((size_t)(eq - kafka_conf.props[i]) >= sizeof name) {
-			fs_warnx("invalid property '%s': name too long", kafka_conf.props[i]);
-			return -1;
-		}
-		memcpy(name, kafka_conf.props[i], (size_t)(eq - kafka_conf.props[i]));
-		name[eq - kafka_conf.props[i]] = '\0';
-		if (set(conf, name, eq + 1) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static void
-log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
-{
-	/* librdkafka's own log only with -v: what matters comes back as errors. */
-	if (kafka_conf.verbose > 0 || getenv("FS_KAFKA_DEBUG") != NULL)
-		fprintf(stderr, "%s: kafka: %s: %s\n", progname, fac, buf);
-}
-
-/*
- * tune_malloc keeps glibc from giving memory back to the system as
- * soon as it is free. With Kafka, messages are allocated by one thread
- * and freed by another in bursts (a fetch response, a batch of
- * delivery reports), so the top of the heap is freed and trimmed, then
- * grown and faulted in again, thousands of times a second: a tenth of
- * the Kafka-to-Kafka rate (runs on the bench's set-up). Freed memory
- * now stays until 64 MiB of it sits at the top, and the heap grows
- * 16 MiB at a time (address space: pages count only once touched).
- * GLIBC_TUNABLES with malloc settings wins.
- */
-static void
-tune_malloc(void)
-{
-#if defined(__GLIBC__)
-	static int done;
-	const char *t = getenv("GLIBC_TUNABLES");
-
-	if (done++ || (t != NULL && strstr(t, "glibc.malloc.") != NULL))
-		return;
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
-	mallopt(M_TOP_PAD, 16 << 20);
-#endif
-}
-
-static rd_kafka_conf_t *
-new_conf(void)
-{
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-
-	tune_malloc();
-
-	if (set(conf, "bootstrap.servers", brokers()) != 0 ||
-	    set(conf, "client.id", progname) != 0 ||
-	    set(conf, "log.connection.close", "false") != 0) {
-		rd_kafka_conf_destroy(conf);
-		return NULL;
-	}
-	rd_kafka_conf_set_log_cb(conf, log_cb);
-	return conf;
-}
-
-/* reachable waits up to FS_KAFKA_TIMEOUT for a broker to answer a metadata request. */
-static int
-reachable(rd_kafka_t *rk)
-{
-	const struct rd_kafka_metadata *md;
-	rd_kafka_resp_err_t err;
-	int64_t left = timeout_ms(), step;
-
-	for (;;) {
-		step = left < 1000 ? left : 1000;
-		err = rd_kafka_metadata(rk, 0, NULL, &md, (int)step);
-		if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-			rd_kafka_metadata_destroy(md);
-			return 0;
-		}
-		left -= step;
-		if (left <= 0 || cli_stop) {
-			fs_warnx("cannot reach kafka brokers '%s': %s", brokers(), rd_kafka_err2str(err));
-			return -1;
-		}
-	}
-}
-
-/* --- tokens -------------------------------------------------------------- */
-
-static kafka_tok
-tok_make(int si, uint64_t seq)
-{
-	return ((uint64_t)si << (GEN_BITS + SEQ_BITS)) |
-	    ((uint64_t)(slots[si].gen & GEN_MASK) << SEQ_BITS) | (seq & SEQ_MASK);
-}
-
-/* tok_entry finds a live token's slot and entry; NULL when stale. */
-static struct entry *
-tok_entry(kafka_tok t, struct slot **sp)
-{
-	unsigned si = (unsigned)(t >> (GEN_BITS + SEQ_BITS));
-	unsigned gen = (unsigned)(t >> SEQ_BITS) & GEN_MASK;
-	uint64_t seq = t & SEQ_MASK, i;
-	struct slot *s;
-
-	if (t == 0 || si >= (unsigned)nslots)
-		return NULL;
-	s = &slots[si];
-	if (!s->used || (s->gen & GEN_MASK) != gen || seq < s->base)
-		return NULL;
-	i = seq - s->base;
-	if (i >= s->n)
-		return NULL;
-	*sp = s;
-	return &s->ring[(s->head + i) % s->cap];
-}
-
-kafka_tok
-kafka_current(void)
-{
-	return consumer ? consumer->cur : 0;
-}
-
-kafka_tok
-kafka_hold(kafka_tok t)
-{
-	struct slot *s;
-	struct entry *e = tok_entry(t, &s);
-
-	if (e == NULL)
-		return 0;
-	e->holds++;
-	return t;
-}
-
-void
-kafka_release(kafka_tok t)
-{
-	struct slot *s;
-	struct entry *e = tok_entry(t, &s);
-
-	if (e == NULL || e->holds == 0)
-		return;
-	if (--e->holds != 0 || e != &s->ring[s->head])
-		return;
-	while (s->n > 0 && s->ring[s->head].holds == 0) {
-		s->done = s->ring[s->head].offset + 1;
-		s->head = (s->head + 1) % s->cap;
-		s->base++;
-		s->n--;
-	}
-}
-
-int
-kafka_tok_where(kafka_tok t, int *slot, int64_t *offset)
-{
-	struct slot *s;
-	struct entry *e = tok_entry(t, &s);
-
-	if (e == NULL)
-		return -1;
-	*slot = (int)(s - slots);
-	*offset = e->offset;
-	return 0;
-}
-
-static kafka_tok
-push(int si, int64_t offset)
-{
-	struct slot *s = &slots[si];
-	struct entry *ring;
-	size_t i;
-
-	if (s->n == s->cap) {
-		ring = xmalloc((s->cap ? s->cap * 2 : 1024) * sizeof *ring);
-		for (i = 0; i < s->n; i++)
-			ring[i] = s->ring[(s->head + i) % s->cap];
-		free(s->ring);
-		s->ring = ring;
-		s->cap = s->cap ? s->cap * 2 : 1024;
-		s->head = 0;
-	}
-	s->ring[(s->head + s->n) % s->cap] = (struct entry){ offset, 1 };
-	s->n++;
-	return tok_make(si, s->base + s->n - 1);
-}
+static struct kafka_in *consumer;	/* one per process: the ledger's slots are global */
 
 static int
 slot_find(const char *topic, int32_t partition)
@@ -436,8 +102,8 @@ slot_add(const char *topic, int32_t partition)
 				break;
 	}
 	if (i == nslots) {
-		if (nslots == MAX_SLOTS)
-			fs_errx(EXIT_FAIL, "too many partitions assigned (at most %d)", MAX_SLOTS);
+		if (nslots == LEDGER_MAX_SLOTS)
+			fs_errx(EXIT_FAIL, "too many partitions assigned (at most %d)", LEDGER_MAX_SLOTS);
 		nslots++;
 	}
 	if (slots[i].topic == NULL) {
@@ -445,10 +111,9 @@ slot_add(const char *topic, int32_t partition)
 		slots[i].partition = partition;
 	}
 	slots[i].used = 1;
-	slots[i].gen++;
+	ledger_slot_open(i);
 	slots[i].rkt = NULL;
-	slots[i].head = slots[i].n = 0;
-	slots[i].done = slots[i].stored = -1;
+	slots[i].stored = -1;
 	slots[i].eof = 0;
 	slots[i].revoking = 0;
 	slots[i].start = RD_KAFKA_OFFSET_INVALID;
@@ -459,8 +124,7 @@ static void
 slot_drop(struct slot *s)
 {
 	s->used = 0;
-	s->gen++;
-	s->n = s->head = 0;
+	ledger_slot_close((int)(s - slots));
 	s->rkt = NULL;
 	s->revoking = 0;
 }
@@ -475,14 +139,15 @@ store(struct kafka_in *k, int revoking_only)
 
 	for (i = 0; i < nslots; i++) {
 		struct slot *s = &slots[i];
+		int64_t done = ledger_done(i);
 
-		if (!s->used || s->done < 0 || s->done == s->stored ||
+		if (!s->used || done < 0 || done == s->stored ||
 		    (revoking_only && !s->revoking))
 			continue;
 		if (l == NULL)
 			l = rd_kafka_topic_partition_list_new(8);
-		rd_kafka_topic_partition_list_add(l, s->topic, s->partition)->offset = s->done;
-		s->stored = s->done;
+		rd_kafka_topic_partition_list_add(l, s->topic, s->partition)->offset = done;
+		s->stored = done;
 	}
 	k->since_store = 0;
 	if (l == NULL)
@@ -499,7 +164,7 @@ store(struct kafka_in *k, int revoking_only)
  * A helper thread beside the reader (the reaper, the waker): told what
  * to do under mu, woken by cv, stopped by quit. helper_start starts it
  * with every signal blocked, so that signals reach the main thread,
- * whose loops look at cli_stop; -1 when there is no thread.
+ * whose loops look at sig_stop; -1 when there is no thread.
  */
 struct helper {
 	pthread_t thread;
@@ -649,7 +314,7 @@ release_current(struct kafka_in *k)
 		k->msg = NULL;
 	}
 	if (k->cur != 0) {
-		kafka_release(k->cur);
+		ledger_release(k->cur);
 		k->cur = 0;
 	}
 }
@@ -662,7 +327,7 @@ debug_parts(const char *what, const rd_kafka_topic_partition_list_t *parts)
 	size_t len = 0;
 	int i;
 
-	if (getenv("FS_KAFKA_DEBUG") == NULL)
+	if (!kconf_debug())
 		return;
 	line[0] = '\0';
 	for (i = 0; i < parts->cnt && len < sizeof line - 64; i++)
@@ -687,9 +352,9 @@ revoke_parts(struct kafka_in *k, rd_kafka_topic_partition_list_t *parts)
 	 */
 	if (k->on_revoke != NULL)
 		k->on_revoke(k->on_revoke_arg);
-	ndjson_flush_all();
+	ledger_deliver();
 	store(k, 1);
-	if (getenv("FS_KAFKA_DEBUG") != NULL) {
+	if (kconf_debug()) {
 		rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
 
 		rd_kafka_position(k->rk, c);
@@ -697,7 +362,7 @@ revoke_parts(struct kafka_in *k, rd_kafka_topic_partition_list_t *parts)
 		rd_kafka_topic_partition_list_destroy(c);
 	}
 	err = rd_kafka_commit(k->rk, NULL, 0);
-	if (getenv("FS_KAFKA_DEBUG") != NULL) {
+	if (kconf_debug()) {
 		rd_kafka_topic_partition_list_t *c = rd_kafka_topic_partition_list_copy(parts);
 
 		rd_kafka_committed(k->rk, c, 2000);
@@ -723,7 +388,7 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	struct kafka_in *k = opaque;
 	int cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
 	rd_kafka_error_t *e = NULL;
-	const char *o = kafka_conf.offset;
+	const char *o = k->o->offset;
 	int i, si;
 
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -759,20 +424,6 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	}
 }
 
-/* conf_size reads a numeric property; def when unset or not a positive number. */
-static size_t
-conf_size(rd_kafka_conf_t *conf, const char *name, size_t def)
-{
-	char v[64];
-	size_t vlen = sizeof v;
-	unsigned long long n;
-
-	if (rd_kafka_conf_get(conf, name, v, &vlen) != RD_KAFKA_CONF_OK ||
-	    (n = strtoull(v, NULL, 10)) == 0)
-		return def;
-	return (size_t)n;
-}
-
 /*
  * warm_topics makes a handle for each subscribed topic and learns its
  * partitions' leaders before the group assigns any. Without it, the
@@ -801,13 +452,13 @@ warm_topics(struct kafka_in *k, const rd_kafka_topic_partition_list_t *sub)
 }
 
 struct kafka_in *
-kafka_in_open(const char *topics, size_t max_line, int check)
+kafka_in_open(const struct kafka_opts *o, const char *topics, size_t max_line, int check)
 {
 	rd_kafka_topic_partition_list_t *sub;
 	rd_kafka_conf_t *conf;
 	rd_kafka_resp_err_t err;
 	struct kafka_in *k;
-	const char *group = kafka_conf.group;
+	const char *group = o->group;
 	char errstr[512], num[32], *list, *t, *save;
 	size_t msgmax;
 
@@ -817,19 +468,19 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 		group = getenv("FS_KAFKA_GROUP");
 	if (group == NULL || *group == '\0')
 		group = progname;
-	if ((conf = new_conf()) == NULL)
+	if ((conf = kconf_new(o)) == NULL)
 		return NULL;
-	if (set(conf, "group.id", group) != 0 ||
-	    set(conf, "enable.auto.offset.store", "false") != 0 ||
-	    set(conf, "enable.partition.eof", "true") != 0 ||
-	    set(conf, "auto.offset.reset", "earliest") != 0 ||
+	if (kconf_set(conf, "group.id", group) != 0 ||
+	    kconf_set(conf, "enable.auto.offset.store", "false") != 0 ||
+	    kconf_set(conf, "enable.partition.eof", "true") != 0 ||
+	    kconf_set(conf, "auto.offset.reset", "earliest") != 0 ||
 	    /*
 	     * Commit what is stored every second, not every 5: a crash, or
 	     * a rebalance whose commit the broker refuses (a group already
 	     * rejoining answers REBALANCE_IN_PROGRESS), replays at most
 	     * about a second of messages.
 	     */
-	    set(conf, "auto.commit.interval.ms", "1000") != 0 ||
+	    kconf_set(conf, "auto.commit.interval.ms", "1000") != 0 ||
 	    /*
 	     * When more is fetched than queued.min.messages (100,000) a
 	     * partition waits before its next fetch: fetch.queue.backoff.ms
@@ -839,7 +490,7 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 	     * watch_queue.
 	     */
 	    (rd_kafka_version() >= 0x020100ff &&
-	    set(conf, "fetch.queue.backoff.ms", "20") != 0) ||
+	    kconf_set(conf, "fetch.queue.backoff.ms", "20") != 0) ||
 	    /*
 	     * Fetch a little at a time and keep little: 1 MiB per fetch
 	     * response (50 MiB by default) and 10,000 messages waiting (not
@@ -848,26 +499,27 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 	     * as fast again (runs on the bench's set-up); memory stays
 	     * small. Over a slow network, raise both with -X.
 	     */
-	    set(conf, "fetch.max.bytes", "1048576") != 0 ||
-	    set(conf, "queued.min.messages", "10000") != 0 ||
-	    apply_props(conf) != 0 ||
-	    set(conf, "enable.auto.offset.store", "false") != 0) {
+	    kconf_set(conf, "fetch.max.bytes", "1048576") != 0 ||
+	    kconf_set(conf, "queued.min.messages", "10000") != 0 ||
+	    kconf_apply(o, conf) != 0 ||
+	    kconf_set(conf, "enable.auto.offset.store", "false") != 0) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;
 	}
 	/* A fetch must hold the largest message: follow -X message.max.bytes. */
-	msgmax = conf_size(conf, "message.max.bytes", 0);
-	if (msgmax > 1048576 && !user_prop("fetch.max.bytes")) {
+	msgmax = kconf_size(conf, "message.max.bytes", 0);
+	if (msgmax > 1048576 && !kconf_given(o, "fetch.max.bytes")) {
 		snprintf(num, sizeof num, "%zu", msgmax);
-		if (set(conf, "fetch.max.bytes", num) != 0) {
+		if (kconf_set(conf, "fetch.max.bytes", num) != 0) {
 			rd_kafka_conf_destroy(conf);
 			return NULL;
 		}
 	}
 	k = xcalloc(1, sizeof *k);
-	k->qmin = conf_size(conf, "queued.min.messages", 100000);
-	k->qbytes = conf_size(conf, "queued.max.messages.kbytes", 65536) * 1024;
-	k->max_line = max_line ? max_line : NDJSON_MAX_LINE_DEFAULT;
+	k->o = o;
+	k->qmin = kconf_size(conf, "queued.min.messages", 100000);
+	k->qbytes = kconf_size(conf, "queued.max.messages.kbytes", 65536) * 1024;
+	k->max_line = max_line ? max_line : LINE_MAX_DEFAULT;
 	k->check = check;
 	rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
 	rd_kafka_conf_set_opaque(conf, k);
@@ -878,7 +530,7 @@ kafka_in_open(const char *topics, size_t max_line, int check)
 		return NULL;
 	}
 	rd_kafka_poll_set_consumer(k->rk);
-	if (reachable(k->rk) != 0) {
+	if (kconf_reachable(k->rk, o) != 0) {
 		rd_kafka_destroy(k->rk);
 		free(k);
 		return NULL;
@@ -1033,7 +685,7 @@ check_end(struct kafka_in *k, int full)
 				continue;
 		}
 		if (next == RD_KAFKA_OFFSET_INVALID)	/* nothing committed */
-			next = kafka_conf.offset != NULL && strcmp(kafka_conf.offset, "end") == 0 ? hi : lo;
+			next = k->o->offset != NULL && strcmp(k->o->offset, "end") == 0 ? hi : lo;
 		next = at_watermarks(next, lo, hi);
 		if (next >= hi)
 			slots[si].eof = 1;
@@ -1062,7 +714,7 @@ message_slot(struct kafka_in *k, const rd_kafka_message_t *m)
 }
 
 static void
-fill_line(struct kafka_in *k, const rd_kafka_message_t *m, struct ndjson_line *l)
+fill_line(struct kafka_in *k, const rd_kafka_message_t *m, struct line *l)
 {
 	const char *p = m->payload ? m->payload : "";
 	size_t n = m->payload ? m->len : 0;
@@ -1073,20 +725,20 @@ fill_line(struct kafka_in *k, const rd_kafka_message_t *m, struct ndjson_line *l
 		n--;
 		if (n > 0 && p[n - 1] == '\r') {
 			n--;
-			l->flags |= NDJSON_CRLF;
+			l->flags |= LINE_CRLF;
 		}
 	} else
-		l->flags |= NDJSON_NO_NL;
+		l->flags |= LINE_NO_NL;
 	l->full_len = n;
 	if (n > k->max_line) {
 		n = k->max_line;
-		l->flags |= NDJSON_TOO_LONG;
+		l->flags |= LINE_TOO_LONG;
 	}
 	l->p = p;
 	l->len = n;
 	l->bad_offset = -1;
 	if (k->check)
-		ndjson_check_line(l);
+		line_check(l);
 	/* The name changes with the topic only: no formatting per message. */
 	if (m->rkt != k->longname_rkt) {
 		topic = rd_kafka_topic_name(m->rkt);
@@ -1095,6 +747,7 @@ fill_line(struct kafka_in *k, const rd_kafka_message_t *m, struct ndjson_line *l
 	}
 	l->file = k->longname;
 	l->lineno = (uint64_t)m->offset + 1;
+	l->tok = k->cur;
 }
 
 /*
@@ -1227,7 +880,7 @@ watch_queue(struct kafka_in *k, int empty)
 }
 
 int
-kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), void *idle_arg)
+kafka_in_read(struct kafka_in *k, struct line *l, void (*idle)(void *), void *idle_arg)
 {
 	rd_kafka_message_t *m;
 	struct slot *s;
@@ -1235,13 +888,10 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 
 	release_current(k);
 	for (;;) {
-		if (cli_stop) {
+		if (sig_stop) {
 			store(k, 0);
 			return -1;
 		}
-		/* Delivery reports: every 64 messages (a lock each), and when quiet. */
-		if ((k->nread & 63) == 0)
-			serve_reports();
 		if (++k->since_store >= STORE_EVERY)
 			store(k, 0);
 		m = rd_kafka_consumer_poll(k->rk, wait ? 100 : 0);
@@ -1252,9 +902,9 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 			 * fetch long-poll, half a second); every 500 ms also the
 			 * partitions not read yet.
 			 */
-			if (kafka_conf.exit_at_end)
+			if (k->o->exit_at_end)
 				check_end(k, wait && ++k->quiet % 5 == 0);
-			if (kafka_conf.exit_at_end && all_at_end(k))
+			if (k->o->exit_at_end && all_at_end(k))
 				return 0;
 			if (k->throttled)
 				watch_queue(k, 1);
@@ -1262,7 +912,6 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 			/* Quiet: deliver what is held and store what is finished. */
 			if (idle != NULL)
 				idle(idle_arg);
-			kafka_poll();
 			store(k, 0);
 			wait = 1;
 			continue;
@@ -1273,7 +922,7 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 			si = message_slot(k, m);
 			slots[si].eof = 1;
 			rd_kafka_message_destroy(m);
-			if (kafka_conf.exit_at_end && all_at_end(k)) {
+			if (k->o->exit_at_end && all_at_end(k)) {
 				if (idle != NULL)
 					idle(idle_arg);
 				return 0;
@@ -1300,7 +949,7 @@ kafka_in_read(struct kafka_in *k, struct ndjson_line *l, void (*idle)(void *), v
 		si = message_slot(k, m);
 		s = &slots[si];
 		s->eof = 0;
-		k->cur = push(si, m->offset);
+		k->cur = ledger_push(si, m->offset);
 		k->msg = m;
 		fill_line(k, m, l);
 		return 1;
@@ -1369,12 +1018,6 @@ kafka_in_lag(struct kafka_in *k)
 	return partial && n == 0 ? -1 : n;
 }
 
-int64_t
-kafka_lag_at_close(void)
-{
-	return lag_at_close;
-}
-
 int
 kafka_in_errors(const struct kafka_in *k)
 {
@@ -1382,16 +1025,14 @@ kafka_in_errors(const struct kafka_in *k)
 }
 
 void
-kafka_on_revoke(void (*fn)(void *), void *arg)
+kafka_in_on_revoke(struct kafka_in *k, void (*fn)(void *), void *arg)
 {
-	if (consumer != NULL) {
-		consumer->on_revoke = fn;
-		consumer->on_revoke_arg = arg;
-	}
+	k->on_revoke = fn;
+	k->on_revoke_arg = arg;
 }
 
 void
-kafka_in_close(struct kafka_in *k)
+kafka_in_close(struct kafka_in *k, int64_t *lag_at_close)
 {
 	rd_kafka_resp_err_t err;
 	int i;
@@ -1399,8 +1040,8 @@ kafka_in_close(struct kafka_in *k)
 	if (k == NULL)
 		return;
 	release_current(k);
-	ndjson_flush_all();
-	lag_at_close = kafka_in_lag(k);
+	ledger_deliver();
+	*lag_at_close = kafka_in_lag(k);
 	store(k, 0);
 	err = rd_kafka_commit(k->rk, NULL, 0);
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
@@ -1418,389 +1059,13 @@ kafka_in_close(struct kafka_in *k)
 	rd_kafka_queue_destroy(k->q);
 	rd_kafka_destroy(k->rk);
 	for (i = 0; i < nslots; i++) {
-		free(slots[i].ring);
 		free(slots[i].topic);
 		memset(&slots[i], 0, sizeof slots[i]);
 	}
 	nslots = 0;
+	ledger_reset();
 	consumer = NULL;
 	free(k->topics);
 	free(k);
 }
 
-/* --- producer ------------------------------------------------------------ */
-
-static rd_kafka_t *producer;
-static int nproducer_users;
-
-/*
- * A writer gathers records (copies, with what they hold) and produces
- * them with one rd_kafka_produce_batch: one topic lock and one clock
- * read for the batch instead of one each per record, and delivery
- * reports served once a batch. They go when the batch is full and at every flush
- * point (ndjson_flush, the reader's quiet moments, kafka_out_flush),
- * as stdout's buffer does; until they are produced they hold their
- * input, so no offset moves past them.
- */
-struct kafka_out {
-	char *topic;
-	rd_kafka_topic_t *rkt;
-	char *keypat;		/* "\"icao24\"" */
-	size_t keypatlen;
-	uint64_t produced, delivered, failed;	/* failed: refused by produce() or by the broker */
-	int reported;
-	int refused;			/* a record refused by produce(): writes fail from now on */
-	rd_kafka_message_t *pend;	/* records gathered: payload and key point into pbuf */
-	size_t npend;
-	char *pbuf;
-	size_t plen;
-	struct kafka_out *next;		/* the open writers */
-};
-
-static struct kafka_out *outs;
-
-/*
- * A message's opaque carries what it holds: one token inline (odd
- * pointer value: the token shifted left by one, plus one), or a
- * pointer to an array for several, as windows have.
- */
-struct held {
-	size_t n;
-	kafka_tok t[];
-};
-
-static void
-release_opaque(void *opaque)
-{
-	uintptr_t v = (uintptr_t)opaque;
-	struct held *h;
-	size_t i;
-
-	if (v == 0)
-		return;
-	if (v & 1) {
-		kafka_release((kafka_tok)(v >> 1));
-		return;
-	}
-	h = opaque;
-	for (i = 0; i < h->n; i++)
-		kafka_release(h->t[i]);
-	free(h);
-}
-
-static void
-free_opaque(void *opaque)
-{
-	if (opaque != NULL && !((uintptr_t)opaque & 1))
-		free(opaque);
-}
-
-static void
-dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
-{
-	struct kafka_out *o = rd_kafka_topic_opaque(m->rkt);
-
-	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-		if (o != NULL)
-			o->delivered++;
-		release_opaque(m->_private);
-		return;
-	}
-	/* Not delivered: its holds stay, so no offset moves past it. */
-	free_opaque(m->_private);
-	if (o == NULL)
-		return;
-	o->failed++;
-	if (o->reported++ < DR_REPORT_MAX)
-		fs_warnx("cannot deliver to kafka:%s: %s", o->topic, rd_kafka_err2str(m->err));
-}
-
-static int
-producer_open(void)
-{
-	rd_kafka_conf_t *conf;
-	char errstr[512];
-
-	if (producer != NULL) {
-		nproducer_users++;
-		return 0;
-	}
-	if ((conf = new_conf()) == NULL)
-		return -1;
-	/*
-	 * murmur2 like the Java client, so other clients put an aircraft
-	 * in the same partition as we do. lz4: records are JSON and shrink
-	 * to a third; every copy after this one (socket, broker, fetch,
-	 * consumer) moves a third of the bytes, for less CPU than the
-	 * copies saved. Any Kafka client reads it. At most 20,000
-	 * messages waiting for the broker (librdkafka: 100,000): the
-	 * broker thread and the delivery reports touch each message again,
-	 * and 20,000 records (about 7 MB) are still in the cache, 100,000
-	 * are not. At a million records/s that is 20 ms of data, more than
-	 * linger.ms and a round trip; below about 8,000 the queue runs dry
-	 * before the batches go.
-	 */
-	if (set(conf, "enable.idempotence", "true") != 0 ||
-	    set(conf, "partitioner", "murmur2_random") != 0 ||
-	    set(conf, "linger.ms", "5") != 0 ||
-	    set(conf, "compression.codec", "lz4") != 0 ||
-	    set(conf, "queue.buffering.max.messages", "20000") != 0 ||
-	    apply_props(conf) != 0) {
-		rd_kafka_conf_destroy(conf);
-		return -1;
-	}
-	rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
-	if ((producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr)) == NULL) {
-		fs_warnx("cannot make kafka producer: %s", errstr);
-		rd_kafka_conf_destroy(conf);
-		return -1;
-	}
-	if (reachable(producer) != 0) {
-		rd_kafka_destroy(producer);
-		producer = NULL;
-		return -1;
-	}
-	nproducer_users = 1;
-	return 0;
-}
-
-struct kafka_out *
-kafka_out_open(const char *topic, const char *keyfield)
-{
-	rd_kafka_topic_conf_t *tconf;
-	struct kafka_out *o;
-
-	if (*topic == '\0' || strchr(topic, ',') != NULL) {
-		fs_warnx("invalid topic '%s': give one topic", topic);
-		return NULL;
-	}
-	if (producer_open() != 0)
-		return NULL;
-	o = xcalloc(1, sizeof *o);
-	o->topic = xstrdup(topic);
-	if (keyfield != NULL) {
-		o->keypatlen = strlen(keyfield) + 2;
-		o->keypat = xmalloc(o->keypatlen + 1);
-		snprintf(o->keypat, o->keypatlen + 1, "\"%s\"", keyfield);
-	}
-	/*
-	 * The producer's default topic configuration: the partitioner and
-	 * the topic-level -X properties (message.timeout.ms, acks,
-	 * compression...) set on the global configuration live there. A
-	 * fresh rd_kafka_topic_conf_new() would drop them all.
-	 */
-	tconf = rd_kafka_default_topic_conf_dup(producer);
-	rd_kafka_topic_conf_set_opaque(tconf, o);
-	if ((o->rkt = rd_kafka_topic_new(producer, topic, tconf)) == NULL) {
-		fs_warnx("cannot open kafka:%s: %s", topic, rd_kafka_err2str(rd_kafka_last_error()));
-		free(o->keypat);
-		free(o->topic);
-		free(o);
-		return NULL;
-	}
-	o->pend = xmalloc(PEND_MAX * sizeof o->pend[0]);
-	o->pbuf = xmalloc(PEND_BYTES);
-	o->next = outs;
-	outs = o;
-	return o;
-}
-
-/*
- * find_key finds the value of the key field, a plain JSON string, at
- * the top level as far as a cheap scan can tell: the first occurrence
- * of "field" followed by a colon. Inside another string the quotes
- * would be escaped, so a JSON line cannot fool it that way.
- */
-static const char *
-find_key(const struct kafka_out *o, const char *p, size_t n, size_t *klen)
-{
-	const char *q = p, *end = p + n, *v, *e;
-
-	while ((q = memmem(q, (size_t)(end - q), o->keypat, o->keypatlen)) != NULL) {
-		v = q + o->keypatlen;
-		while (v < end && (*v == ' ' || *v == '\t'))
-			v++;
-		if (v < end && *v == ':') {
-			v++;
-			while (v < end && (*v == ' ' || *v == '\t'))
-				v++;
-			if (v >= end || *v != '"')
-				return NULL;
-			v++;
-			for (e = v; e < end && *e != '"' && *e != '\\'; e++)
-				;
-			if (e >= end || *e != '"')
-				return NULL;
-			*klen = (size_t)(e - v);
-			return v;
-		}
-		q = v;
-	}
-	return NULL;
-}
-
-/*
- * produce_batch produces m[0..n) and counts each. A full queue means
- * wait for deliveries and go on from the first refused (librdkafka
- * refuses all after it), never drop. One refused for good is counted
- * failed and marks o refused: its holds stay, no offset moves past it.
- */
-static void
-produce_batch(struct kafka_out *o, rd_kafka_message_t *m, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		rd_kafka_produce_batch(o->rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
-		    m + i, (int)(n - i));
-		for (; i < n && m[i].err != RD_KAFKA_RESP_ERR__QUEUE_FULL; i++) {
-			if (m[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-				o->produced++;
-				continue;
-			}
-			fs_warnx("cannot produce to kafka:%s: %s", o->topic, rd_kafka_err2str(m[i].err));
-			free_opaque(m[i]._private);
-			o->failed++;
-			o->refused = 1;
-		}
-		if (i < n)
-			rd_kafka_poll(producer, 100);
-	}
-}
-
-/* out_send produces what o gathered. */
-static void
-out_send(struct kafka_out *o)
-{
-	if (o->npend == 0)
-		return;
-	produce_batch(o, o->pend, o->npend);
-	o->npend = 0;
-	o->plen = 0;
-	serve_reports();	/* once a batch: what was delivered meanwhile */
-}
-
-/* out_send_all produces what every writer gathered. */
-static void
-out_send_all(void)
-{
-	struct kafka_out *o;
-
-	for (o = outs; o != NULL; o = o->next)
-		out_send(o);
-}
-
-int
-kafka_out_write(struct kafka_out *o, const char *p, size_t n,
-    const kafka_tok *toks, size_t ntoks)
-{
-	const char *key = NULL;
-	size_t klen = 0, i, live = 0;
-	rd_kafka_message_t *m, one;
-	struct held *h = NULL;
-	void *opaque = NULL;
-
-	if (n > 0 && p[n - 1] == '\n')
-		n--;
-	if (o->npend == PEND_MAX || PEND_BYTES - o->plen < n)
-		out_send(o);
-	/* Refused (a record too large, a fatal error): the program stops, exit 1. */
-	if (o->refused)
-		return -1;
-	if (o->keypat != NULL)
-		key = find_key(o, p, n, &klen);
-	for (i = 0; i < ntoks; i++)
-		if (toks[i] != 0)
-			live++;
-	if (live == 1) {
-		for (i = 0; toks[i] == 0; i++)
-			;
-		opaque = (void *)(uintptr_t)((kafka_hold(toks[i]) << 1) | 1);
-	} else if (live > 1) {
-		h = xmalloc(sizeof *h + live * sizeof h->t[0]);
-		h->n = 0;
-		for (i = 0; i < ntoks; i++)
-			if (toks[i] != 0)
-				h->t[h->n++] = kafka_hold(toks[i]);
-		opaque = h;
-	}
-	if (n > PEND_BYTES) {
-		/* Bigger than the batch's buffer: on its own, from where it is. */
-		memset(&one, 0, sizeof one);
-		one.payload = (void *)p;
-		one.len = n;
-		one.key = (void *)key;
-		one.key_len = klen;
-		one._private = opaque;
-		produce_batch(o, &one, 1);
-	} else {
-		m = &o->pend[o->npend++];
-		memset(m, 0, sizeof *m);
-		m->payload = o->pbuf + o->plen;
-		memcpy(m->payload, p, n);
-		m->len = n;
-		if (key != NULL)
-			m->key = (char *)m->payload + (key - p);
-		m->key_len = klen;
-		m->_private = opaque;
-		o->plen += n;
-	}
-	return o->refused ? -1 : 0;
-}
-
-/* serve_reports serves delivery reports, nothing more: a lock, the callbacks. */
-static void
-serve_reports(void)
-{
-	if (producer != NULL)
-		rd_kafka_poll(producer, 0);
-}
-
-void
-kafka_poll(void)
-{
-	out_send_all();
-	serve_reports();
-}
-
-int
-kafka_out_flush(struct kafka_out *o)
-{
-	if (producer == NULL)
-		return 0;
-	out_send_all();
-	while (rd_kafka_outq_len(producer) > 0)
-		rd_kafka_flush(producer, 100);
-	rd_kafka_poll(producer, 0);
-	return o->failed ? -1 : 0;
-}
-
-int
-kafka_out_close(struct kafka_out *o)
-{
-	struct kafka_out **op;
-	int rc;
-
-	if (o == NULL)
-		return 0;
-	rc = kafka_out_flush(o);
-	if (o->failed > 0)
-		fs_warnx("%llu records not delivered to kafka:%s (%llu delivered)",
-		    (unsigned long long)o->failed, o->topic,
-		    (unsigned long long)o->delivered);
-	for (op = &outs; *op != o; op = &(*op)->next)
-		;
-	*op = o->next;
-	rd_kafka_topic_destroy(o->rkt);
-	free(o->pend);
-	free(o->pbuf);
-	free(o->keypat);
-	free(o->topic);
-	free(o);
-	if (--nproducer_users == 0) {
-		rd_kafka_flush(producer, 1000);
-		rd_kafka_destroy(producer);
-		producer = NULL;
-	}
-	return rc;
-}
