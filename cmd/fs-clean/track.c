@@ -354,7 +354,11 @@ dedup(struct track *tk, struct ac *a, int64_t t)
 	}
 	if (a->ts_len == 0)
 		a->ts_off = 0;
-	v = a->ts + a->ts_off;
+	/*
+	 * An aircraft seen once has no list yet (a->ts is NULL), and even a
+	 * zero offset applied to a null pointer is undefined (clang's UBSan).
+	 */
+	v = a->ts_len > 0 ? a->ts + a->ts_off : NULL;
 	if (a->ts_len == 0 || t > v[a->ts_len - 1])
 		pos = a->ts_len;
 	else {
