@@ -11,7 +11,9 @@
  * grew since it was filed is filed again when it comes up, so a record
  * costs no heap operation. A window emitted early (its key evicted) or
  * merged into another session stays filed, marked dead, and is freed
- * when it comes up.
+ * when it comes up, or sooner: once dead windows are more than half of
+ * those filed, the buckets and the heap are swept of them (compact), so
+ * that memory follows --max-keys and not the rate of eviction.
  *
  * With Kafka input each window also keeps its spans: per partition slot
  * it has records from, the lowest and highest offset of them. state_cut
@@ -75,7 +77,7 @@ struct wstate {
 	int64_t wm;
 	struct key **tab;
 	size_t tabcap;
-	struct key lru;		/* the list's head and tail */
+	struct key *lru;	/* the list's head and tail (a key without text) */
 	struct bucket *bk;	/* by start, oldest first */
 	size_t nbk, bkcap;
 	struct win **heap;
@@ -84,6 +86,7 @@ struct wstate {
 	size_t nout, outcap;
 	struct buf rec;
 	struct wcounts c;
+	size_t filed, dead;	/* windows in the buckets or the heap; of them dead */
 	int slot;		/* where the records being added come from; -1: not Kafka */
 	int64_t offset;
 	uint64_t tok;
@@ -102,7 +105,9 @@ state_new(const struct window_opts *o, emit_fn emit, void *arg)
 	st->wm = INT64_MIN;
 	st->tabcap = 1024;
 	st->tab = xcalloc(st->tabcap, sizeof *st->tab);
-	st->lru.lnext = st->lru.lprev = &st->lru;
+	/* A pointer: a struct with a flexible array member cannot sit inside another (C11). */
+	st->lru = xcalloc(1, sizeof *st->lru);
+	st->lru->lnext = st->lru->lprev = st->lru;
 	st->slot = -1;
 	return st;
 }
@@ -163,10 +168,10 @@ lru_unlink(struct key *k)
 static void
 lru_front(struct wstate *st, struct key *k)
 {
-	k->lnext = st->lru.lnext;
-	k->lprev = &st->lru;
-	st->lru.lnext->lprev = k;
-	st->lru.lnext = k;
+	k->lnext = st->lru->lnext;
+	k->lprev = st->lru;
+	st->lru->lnext->lprev = k;
+	st->lru->lnext = k;
 }
 
 static void
@@ -340,9 +345,19 @@ emit_out(struct wstate *st)
 		k = st->out[i]->k;
 		unlink_win(st->out[i]);
 		win_free(st->out[i]);
+		st->filed--;
 		key_done(st, k);
 	}
 	st->nout = 0;
+}
+
+/* dead_free frees a filed window that was written early or merged away. */
+static void
+dead_free(struct wstate *st, struct win *w)
+{
+	win_free(w);
+	st->dead--;
+	st->filed--;
 }
 
 /* ---- sessions: the heap ---- */
@@ -436,7 +451,7 @@ close_windows(struct wstate *st, int64_t wm)
 		while (st->nheap > 0 && st->heap[0]->due <= wm) {
 			w = heap_pop(st);
 			if (w->dead)
-				win_free(w);
+				dead_free(st, w);
 			else if (win_end(st, w) > w->due) {
 				/* It grew since it was filed: file it again at its end. */
 				w->due = win_end(st, w);
@@ -451,7 +466,7 @@ close_windows(struct wstate *st, int64_t wm)
 		b = &st->bk[0];
 		for (i = 0; i < b->n; i++)
 			if (b->v[i]->dead)
-				win_free(b->v[i]);
+				dead_free(st, b->v[i]);
 			else
 				out_add(st, b->v[i]);
 		emit_out(st);
@@ -459,6 +474,42 @@ close_windows(struct wstate *st, int64_t wm)
 		st->nbk--;
 		memmove(st->bk, st->bk + 1, st->nbk * sizeof *st->bk);
 	}
+}
+
+/*
+ * compact frees every dead window now and takes it out of the buckets
+ * (dropping those left empty) or the heap (made again). It costs one
+ * pass over what is filed, and runs when more than half of it is dead,
+ * so each eviction pays for it a constant share.
+ */
+static void
+compact(struct wstate *st)
+{
+	struct bucket *b;
+	size_t i, j, n, nbk = 0;
+
+	for (i = 0; i < st->nbk; i++) {
+		b = &st->bk[i];
+		for (j = n = 0; j < b->n; j++)
+			if (b->v[j]->dead)
+				dead_free(st, b->v[j]);
+			else
+				b->v[n++] = b->v[j];
+		b->n = n;
+		if (n == 0)
+			free(b->v);
+		else
+			st->bk[nbk++] = *b;
+	}
+	st->nbk = nbk;
+	for (i = n = 0; i < st->nheap; i++)
+		if (st->heap[i]->dead)
+			dead_free(st, st->heap[i]);
+		else
+			st->heap[n++] = st->heap[i];
+	st->nheap = 0;
+	for (i = 0; i < n; i++)
+		heap_push(st, st->heap[i]);
 }
 
 /* ---- eviction ---- */
@@ -478,7 +529,7 @@ cmp_start(const void *a, const void *b)
 static void
 evict(struct wstate *st)
 {
-	struct key *k = st->lru.lprev;
+	struct key *k = st->lru->lprev;
 	struct win *w;
 	size_t i;
 
@@ -494,11 +545,14 @@ evict(struct wstate *st)
 		agg_free(&w->a);
 		w->dead = 1;
 		w->k = NULL;
+		st->dead++;
 	}
 	st->nout = 0;
 	k->wins = NULL;
 	st->c.evicted++;
 	key_free(st, k);
+	if (st->dead > 64 && st->dead > st->filed / 2)
+		compact(st);
 }
 
 /* key_get finds or makes the key, and marks it used. */
@@ -510,7 +564,7 @@ key_get(struct wstate *st, int g, const char *s, size_t n)
 
 	for (k = st->tab[h & (st->tabcap - 1)]; k != NULL; k = k->hnext)
 		if (k->hash == h && k->grp == g && k->len == n && memcmp(k->text, s, n) == 0) {
-			if (st->lru.lnext != k) {
+			if (st->lru->lnext != k) {
 				lru_unlink(k);
 				lru_front(st, k);
 			}
@@ -584,6 +638,7 @@ add_session(struct wstate *st, struct key *k, const struct recvals *rv,
 		agg_free(&w->a);
 		w->dead = 1;
 		w->k = NULL;
+		st->dead++;
 	}
 	if (into == NULL) {
 		if (t + gap <= st->wm) {
@@ -595,6 +650,7 @@ add_session(struct wstate *st, struct key *k, const struct recvals *rv,
 		into = win_new(k, t);
 		into->due = t + gap;
 		heap_push(st, into);
+		st->filed++;
 	}
 	if (t < into->start)
 		into->start = t;
@@ -636,6 +692,7 @@ state_add(struct wstate *st, int g, const char *key, size_t n, const struct recv
 			if (w == NULL) {
 				w = win_new(k, s);
 				bucket_add(st, w);
+				st->filed++;
 			}
 			agg_add(&w->a, rv);
 			span_add(st, w);
@@ -678,6 +735,7 @@ clear(struct wstate *st)
 	for (i = 0; i < st->nheap; i++)
 		win_free(st->heap[i]);
 	st->nheap = 0;
+	st->filed = st->dead = 0;
 	for (i = 0; i < st->tabcap; i++) {
 		for (k = st->tab[i]; k != NULL; k = next) {
 			next = k->hnext;
@@ -685,7 +743,7 @@ clear(struct wstate *st)
 		}
 		st->tab[i] = NULL;
 	}
-	st->lru.lnext = st->lru.lprev = &st->lru;
+	st->lru->lnext = st->lru->lprev = st->lru;
 	st->c.keys = 0;
 	for (i = 0; i < st->nem; i++)
 		free(st->em[i].v);
@@ -774,6 +832,7 @@ state_free(struct wstate *st)
 	free(st->out);
 	free(st->tab);
 	free(st->em);
+	free(st->lru);
 	buf_free(&st->rec);
 	free(st);
 }
