@@ -277,9 +277,10 @@ main(int argc, char **argv)
 		fs_errx(EXIT_USAGE, "--timeseries and --ttl go with --init");
 
 
-	if (uri != NULL && x->c.verbose >= 0 && mongo_has_password(uri))
-		fs_warnx("a password in --uri can be seen by other users of this machine:"
-		    " use FS_MONGO_URI");
+	/* /proc/PID/cmdline shows the command line to every user of the machine. */
+	if (uri != NULL && mongo_has_password(uri))
+		fs_errx(EXIT_USAGE, "password refused in --uri: other users of this machine can "
+		    "read the command line; use FS_MONGO_URI");
 	if (uri == NULL)
 		uri = getenv("FS_MONGO_URI");
 	x->s.uri = uri != NULL && *uri != '\0' ? uri : MONGO_URI_DEFAULT;

@@ -36,15 +36,13 @@
  * of a URI's user info, and password= in a URI's query or in key=value
  * form.
  */
-void
-conn_secrets(const char *dsn)
+static void
+dsn_secrets(const char *dsn)
 {
 	PQconninfoOption *opts, *o;
-	const char *p, *e, *env;
+	const char *p, *e;
 	char *err = NULL;
 
-	if ((env = getenv("PGPASSWORD")) != NULL)
-		secret_add(env, strlen(env));
 	if (dsn == NULL || *dsn == '\0')
 		return;
 	if ((opts = PQconninfoParse(dsn, &err)) != NULL) {
@@ -73,6 +71,32 @@ conn_secrets(const char *dsn)
 			secret_add_pct(p, (size_t)(e - p));
 		}
 	}
+}
+
+void
+conn_secrets(const char *dsn)
+{
+	const char *env;
+
+	if ((env = getenv("PGPASSWORD")) != NULL)
+		secret_add(env, strlen(env));
+	dsn_secrets(dsn);
+}
+
+/*
+ * conn_refuse_argv exits 2 when a connection string given on the command
+ * line holds a password: /proc/PID/cmdline shows it to every user of the
+ * machine for as long as the sink runs. The message names no part of it.
+ */
+void
+conn_refuse_argv(const char *dsn)
+{
+	int had = secret_count();
+
+	dsn_secrets(dsn);
+	if (secret_count() > had || secret_in(dsn))
+		fs_errx(EXIT_USAGE, "password refused in --dsn: other users of this machine can "
+		    "read the command line; use PGPASSWORD, ~/.pgpass or FS_PG_DSN");
 }
 
 /* conn_redact replaces every known secret in s (NUL-terminated, size bytes) by "***". */

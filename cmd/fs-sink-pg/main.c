@@ -301,15 +301,8 @@ main(int argc, char **argv)
 	argv += optind;
 
 
-	if (dsn != NULL && x->c.verbose >= 0) {
-		PQconninfoOption *o, *opts = PQconninfoParse(dsn, NULL);
-
-		for (o = opts; o != NULL && o->keyword != NULL; o++)
-			if (strcmp(o->keyword, "password") == 0 && o->val != NULL)
-				fs_warnx("a password in --dsn can be seen by other users of this"
-				    " machine: use PGPASSWORD, a password file or FS_PG_DSN");
-		PQconninfoFree(opts);
-	}
+	if (dsn != NULL)
+		conn_refuse_argv(dsn);
 	if (dsn == NULL)
 		dsn = getenv("FS_PG_DSN");
 	x->s.dsn = dsn != NULL ? dsn : "";

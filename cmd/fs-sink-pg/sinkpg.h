@@ -227,6 +227,7 @@ struct sink {
 
 /* conn_secrets notes the passwords in dsn and PGPASSWORD; conn_redact blanks them in s. */
 void conn_secrets(const char *dsn);
+void conn_refuse_argv(const char *dsn);	/* exits 2 when dsn holds a password */
 void conn_redact(char *s, size_t size);
 
 /* conn_open connects, retrying as configured. 0, or -1 after a message. */

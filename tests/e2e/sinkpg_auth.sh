@@ -53,9 +53,11 @@ t_eq 'FS_PG_DSN with the password: loads' 0 "$status"
 t_no_match 'FS_PG_DSN with the password: never printed' "$PG_PASSWORD" "$out$err"
 
 run fs-sink-pg --dsn "user=$PG_PASSWORD_ROLE password=$PG_PASSWORD" --stats "$T/pos.ndjson"
-t_eq '--dsn with the password: loads' 0 "$status"
-t_match '--dsn with the password: a warning' 'a password in --dsn can be seen by other users' "$err"
+t_eq '--dsn with the password: refused, a usage error' 2 "$status"
+t_match '--dsn with the password: says where to put it' 'password refused in --dsn: .*PGPASSWORD' "$err"
 t_no_match '--dsn with the password: never printed' "$PG_PASSWORD" "$out$err"
+PGPASSWORD=$PG_PASSWORD run fs-sink-pg --dsn "user=$PG_PASSWORD_ROLE" --stats "$T/pos.ndjson"
+t_eq '--dsn without the password, PGPASSWORD with it: loads' 0 "$status"
 
 # Privileges: what the role lacks is fatal, and said, not retried.
 owner_sql "REVOKE INSERT ON windows FROM $PG_PASSWORD_ROLE"
