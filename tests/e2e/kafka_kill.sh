@@ -295,6 +295,13 @@ for p in clean score warm; do
 	check_runs "$p" records
 	check_topic "$p"
 done
+# In warm-up fs-score holds every record it read: the killed runs wrote
+# nothing (else this is no test of warm-up), and so nothing of what
+# they read may be committed.
+t_eq 'warm: the killed runs wrote nothing: still warming up' '0 0' \
+	"$(kafka_stat out "$T/warm/err.1") $(kafka_stat out "$T/warm/err.2")"
+t_eq 'warm: and so they committed nothing' '0 0' \
+	"$(committed "$T/warm/committed.1") $(committed "$T/warm/committed.2")"
 
 # --- fs-window ---------------------------------------------------------------------------
 
