@@ -13,9 +13,10 @@
 # checks come after, here. Most of each one's time is spent waiting for
 # the mock broker's group joins (see KX), not on the CPU.
 #
-# The kills are at random counts of records read (the "in" of --stats),
-# from bash's RANDOM seeded with FS_TEST_SEED, else with a seed printed
-# here: FS_TEST_SEED=N tests/run kafka_kill reruns the same kills.
+# The kills are at random counts of records read (the "in" of --stats)
+# past the backlog a run finds when it is assigned, from bash's RANDOM
+# seeded with FS_TEST_SEED, else with a seed printed here:
+# FS_TEST_SEED=N tests/run kafka_kill reruns the same kills.
 #
 # What is read twice. After each kill the group's committed offsets are
 # asked of the broker (tests/tools/kafka_committed.c; the dead member
@@ -32,10 +33,19 @@
 # there, are added (FS_KAFKA_DEBUG). fs-window's out counts windows, not
 # records, and its records stay in flight while their window is open
 # (--lateness 5 min of event time, 7.5 s here): for it the bound is only
-# R_k <= in_k, that committed offsets never go back. For the programs
-# that write a topic, each record written twice must also be one at or
-# past its partition's committed offset at a kill, or in the range a
-# revoke read again.
+# R_k <= in_k, that committed offsets never go back.
+#
+# For the programs that write a topic, the records written twice are at
+# most those read again, and each one lies in its partition between the
+# committed offset at a kill and where the killed run could have got, or
+# in the range a revoke read again. fs-score in warm-up writes nothing
+# before the end, so it must commit nothing before either.
+#
+# Every input record at least once: in the output topic (as icao24 and
+# timestamp), the positions table, the collection. fs-window: the last
+# copy of each window, as a sink that upserts keeps it, must be exactly
+# the windows of a pipe run over the same records (so every record is
+# counted once in them), and no earlier copy may differ from the last.
 # shellcheck source-path=SCRIPTDIR source=../lib.sh
 . "$(dirname "$0")/../lib.sh"
 # shellcheck source=../tools/kafka.sh
@@ -245,7 +255,7 @@ check_runs() {
 	READ_AGAIN=$((reread + $(revoked "$d/err.3")))
 	t_diag "$name: the last run read $in; read again in all: $READ_AGAIN"
 	t_true "$name: the last run started from the committed offsets ($in read of $n)" \
-		"${in:-$n}" -eq $((n - prev)) -o "$(grep -c 'revoking' "$d/err.3")" -gt 0
+		"${in:-$n}" -eq $((n - prev)) -o "$(revoked "$d/err.3")" -gt 0
 }
 
 # allowed NAME: "partition offset-from" lines: at or past the committed
