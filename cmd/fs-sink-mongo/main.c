@@ -3,7 +3,7 @@
  *
  * Records are read, checked and turned into BSON documents as they
  * come, and gathered into a batch. A batch is written when it holds
- * --batch records, when its first record has waited --batch-ms, at the
+ * --batch records, when its first record has waited --batch-wait, at the
  * end of the input, and on SIGINT or SIGTERM. Input is read in one
  * place (next) and a batch is done in one place (acked, after the
  * server acknowledged it with the write concern of -w): a Kafka input
@@ -35,6 +35,7 @@ enum {
 	OPT_TTL,
 	OPT_BATCH,
 	OPT_BATCH_MS,
+	OPT_BATCH_WAIT,
 	OPT_RETRIES,
 	OPT_RETRY_MAX,
 };
@@ -47,7 +48,8 @@ static const struct option longopts[] = {
 	{ "timeseries", no_argument, NULL, OPT_TIMESERIES },
 	{ "ttl", required_argument, NULL, OPT_TTL },
 	{ "batch", required_argument, NULL, OPT_BATCH },
-	{ "batch-ms", required_argument, NULL, OPT_BATCH_MS },
+	{ "batch-wait", required_argument, NULL, OPT_BATCH_WAIT },
+	{ "batch-ms", required_argument, NULL, OPT_BATCH_MS },	/* before --batch-wait */
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "retry-max", required_argument, NULL, OPT_RETRY_MAX },
 	CLI_LONGOPTS,
@@ -152,7 +154,7 @@ idle(void *arg)
 /*
  * wait_input returns when there is input to read, or nothing is
  * waiting to be written; meanwhile it writes the batch when its time
- * is up (with --batch-ms 0: as soon as the input pauses). It waits in
+ * is up (with --batch-wait 0: as soon as the input pauses). It waits in
  * naps of at most 100 ms, so that a signal is seen at once.
  */
 static void
@@ -255,7 +257,14 @@ main(int argc, char **argv)
 		case OPT_BATCH:
 			x->batch_max = (int)cli_num(optarg, 1, 100000, "batch");
 			break;
+		case OPT_BATCH_WAIT:
+			x->batch_ms = cli_duration(optarg, "batch-wait");
+			if (x->batch_ms > 86400000)
+				fs_errx(EXIT_USAGE, "invalid batch-wait '%s': above 1d", optarg);
+			break;
 		case OPT_BATCH_MS:
+			if (x->c.verbose >= 0)
+				fs_warnx("--batch-ms MS is now --batch-wait D (%sms)", optarg);
 			x->batch_ms = cli_num(optarg, 0, 86400000, "batch-ms");
 			break;
 		case OPT_RETRIES:

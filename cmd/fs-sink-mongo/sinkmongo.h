@@ -27,7 +27,7 @@
 
 #define SINKMONGO_USAGE \
 	"fs-sink-mongo [--uri URI] [--db NAME] [--collection NAME] [--init] [--timeseries]\n" \
-	"                  [--ttl D] [-w W] [--batch N] [--batch-ms MS] [--retries N]\n" \
+	"                  [--ttl D] [-w W] [--batch N] [--batch-wait D] [--retries N]\n" \
 	"                  [--retry-max D] [common options] [file ...]\n" \
 	CLI_USAGE_COMMON
 

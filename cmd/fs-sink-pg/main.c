@@ -4,7 +4,7 @@
  *
  * Records are read, checked and turned into rows of binary COPY as they
  * come, and gathered into batches. A batch is loaded when it holds
- * --batch records, when its first record has waited --batch-ms, at the
+ * --batch records, when its first record has waited --batch-wait, at the
  * end of the input, on SIGINT or SIGTERM, and before a record whose key
  * it already holds. The program exits 0 only when every record read has
  * been committed or rejected.
@@ -29,6 +29,7 @@ enum {
 	OPT_TABLE,
 	OPT_BATCH,
 	OPT_BATCH_MS,
+	OPT_BATCH_WAIT,
 	OPT_RETRIES,
 	OPT_RETRY_MAX,
 };
@@ -38,7 +39,8 @@ static const struct option longopts[] = {
 	{ "init", no_argument, NULL, OPT_INIT },
 	{ "table", required_argument, NULL, OPT_TABLE },
 	{ "batch", required_argument, NULL, OPT_BATCH },
-	{ "batch-ms", required_argument, NULL, OPT_BATCH_MS },
+	{ "batch-wait", required_argument, NULL, OPT_BATCH_WAIT },
+	{ "batch-ms", required_argument, NULL, OPT_BATCH_MS },	/* before --batch-wait */
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "retry-max", required_argument, NULL, OPT_RETRY_MAX },
 	CLI_LONGOPTS,
@@ -154,7 +156,7 @@ idle(void *arg)
 
 /*
  * wait_input waits until there is input to read, loading the batch
- * being read when its time is up (with --batch-ms 0: when the input
+ * being read when its time is up (with --batch-wait 0: when the input
  * pauses), and waiting for the batches in flight when the input has
  * been quiet for 100 ms. It waits in naps of at most 100 ms, so that a
  * signal is seen at once.
@@ -281,7 +283,14 @@ main(int argc, char **argv)
 		case OPT_BATCH:
 			x->batch_max = (int)cli_num(optarg, 1, 1000000, "batch");
 			break;
+		case OPT_BATCH_WAIT:
+			x->batch_ms = cli_duration(optarg, "batch-wait");
+			if (x->batch_ms > 86400000)
+				fs_errx(EXIT_USAGE, "invalid batch-wait '%s': above 1d", optarg);
+			break;
 		case OPT_BATCH_MS:
+			if (x->c.verbose >= 0)
+				fs_warnx("--batch-ms MS is now --batch-wait D (%sms)", optarg);
 			x->batch_ms = cli_num(optarg, 0, 86400000, "batch-ms");
 			break;
 		case OPT_RETRIES:

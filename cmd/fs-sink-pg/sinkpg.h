@@ -27,7 +27,7 @@
 
 #define SINKPG_USAGE \
 	"fs-sink-pg [--dsn CONNINFO] [--init] [--table positions|windows|auto]\n" \
-	"                  [--batch N] [--batch-ms MS] [--retries N] [--retry-max D]\n" \
+	"                  [--batch N] [--batch-wait D] [--retries N] [--retry-max D]\n" \
 	"                  [common options] [file ...]\n" \
 	CLI_USAGE_COMMON
 

@@ -17,10 +17,13 @@
 #
 # Environment: O (build directory), FS_BENCH_RECORDS (default 1000000,
 # the producers' input), FS_BENCH_KAFKA_RECORDS (default 200000,
-# fs-clean's), FS_BENCH_RUNS (default 3).
+# fs-clean's), FS_BENCH_RUNS (default 3). FS_BENCH_BEFORE, the build
+# directory of an earlier version: its fs-produce and fs-clean run
+# beside these in each run, and the new / before ratios are reported.
 set -euo pipefail
 O=${O:-build}
 BIN=$O/bin
+BEFORE=${FS_BENCH_BEFORE:-}
 RECORDS=${FS_BENCH_RECORDS:-1000000}
 CRECORDS=${FS_BENCH_KAFKA_RECORDS:-200000}
 RUNS=${FS_BENCH_RUNS:-3}
@@ -84,6 +87,15 @@ best() { sort -g | head -n 1; }
 : >"$dir/prod.t"
 : >"$dir/stdio.t"
 : >"$dir/k2k.rate"
+: >"$dir/b.prod.t"
+: >"$dir/b.stdio.t"
+: >"$dir/b.k2k.rate"
+# k2k_rate: records/s of a Kafka-to-Kafka fs-clean, from its first --stats line with records read to the last.
+k2k_rate() {
+	grep -o '"elapsed_s":[0-9.]*,"in":[0-9]*' "$1" | tr -d '"a-z_' | tr ':' ' ' |
+		awk -F'[ ,]+' '$3 > 0 && !t0 { t0 = $2; n0 = $3 } { t = $2; n = $3 }
+			END { if (t > t0) printf "%.0f\n", (n - n0) / (t - t0); else print 0 }'
+}
 for i in $(seq "$RUNS"); do
 	topic "pk$i" 4
 	topic "pf$i" 4
@@ -100,10 +112,21 @@ for i in $(seq "$RUNS"); do
 	secs_of "$t0" "$t1" >>"$dir/kcat.t"
 	secs_of "$t1" "$t2" >>"$dir/prod.t"
 	secs_of "$t2" "$t3" >>"$dir/stdio.t"
-	# From the first --stats line with records read to the final line.
-	grep -o '"elapsed_s":[0-9.]*,"in":[0-9]*' "$dir/k2k.err" | tr -d '"a-z_' | tr ':' ' ' |
-		awk -F'[ ,]+' '$3 > 0 && !t0 { t0 = $2; n0 = $3 } { t = $2; n = $3 }
-			END { if (t > t0) printf "%.0f\n", (n - n0) / (t - t0); else print 0 }' >>"$dir/k2k.rate"
+	k2k_rate "$dir/k2k.err" >>"$dir/k2k.rate"
+	if [ -n "$BEFORE" ]; then
+		topic "bf$i" 4
+		topic "bout$i" 32
+		t0=$(date +%s%N)
+		"$BEFORE"/bin/fs-produce replay -q --speed max --to "kafka:bf$i" "$in"
+		t1=$(date +%s%N)
+		"$BEFORE"/bin/fs-clean -q "$dir/c.ndjson" >/dev/null
+		t2=$(date +%s%N)
+		"$BEFORE"/bin/fs-clean -q --from kafka:in --to "kafka:bout$i" -G "before$i" -e \
+			--stats=0.05 "${KC[@]}" 2>"$dir/b.k2k.err"
+		secs_of "$t0" "$t1" >>"$dir/b.prod.t"
+		secs_of "$t1" "$t2" >>"$dir/b.stdio.t"
+		k2k_rate "$dir/b.k2k.err" >>"$dir/b.k2k.rate"
+	fi
 	if [ -n "${FS_BENCH_KAFKA_CHECK-}" ]; then
 		for t in "pk$i" "pf$i"; do
 			c=0
@@ -133,3 +156,14 @@ pr=$(awk -v a="$kcat_t" -v b="$prod_t" 'BEGIN { printf "%.2f", a / b }')
 cr=$(awk -v r="$k2k" -v t="$stdio_t" -v n="$cn" 'BEGIN { printf "%.2f", r / (n / t) }')
 echo "fs-produce --to kafka / kcat -P:        ${pr}x (target 0.9x: $(verdict "$pr" 0.9))"
 echo "fs-clean kafka -> kafka / fs-clean stdio: ${cr}x (target 0.5x: $(verdict "$cr" 0.5))"
+if [ -n "$BEFORE" ]; then
+	bp=$(best <"$dir/b.prod.t")
+	bs=$(best <"$dir/b.stdio.t")
+	bk=$(sort -g "$dir/b.k2k.rate" | tail -n 1)
+	echo "beside the build in $BEFORE, in the same runs (speed now / speed before, best of $RUNS):"
+	awk -v a="$bp" -v b="$prod_t" 'BEGIN { printf "  fs-produce --to kafka:   %.2fx\n", a / b }'
+	awk -v a="$bs" -v b="$stdio_t" 'BEGIN { printf "  fs-clean stdio:          %.2fx\n", a / b }'
+	awk -v a="$bk" -v b="$k2k" 'BEGIN { printf "  fs-clean kafka -> kafka: %.2fx\n", b / a }'
+	awk -v a="$kcat_t" -v b="$bp" 'BEGIN { printf "  before: fs-produce --to kafka / kcat -P %.2fx\n", a / b }'
+	awk -v r="$bk" -v t="$bs" -v n="$cn" 'BEGIN { printf "  before: fs-clean kafka -> kafka / stdio %.2fx\n", r / (n / t) }'
+fi

@@ -23,7 +23,7 @@ t_match 'fs-sink-mongo -V prints a version' '^fs-sink-mongo [0-9]+\.[0-9]+\.[0-9
 t_synopsis fs-sink-mongo
 
 bad=(
-	'--bogus' '-x' '--batch 0' '--batch x' '--batch 100001' '--batch-ms -1' '--batch-ms 1s'
+	'--bogus' '-x' '--batch 0' '--batch x' '--batch 100001' '--batch-wait -1' '--batch-wait soon' '--batch-wait 2d'
 	'--retries -1' '--retries 1001' '--retry-max soon' '--retry-max 2h' '-w 0' '-w some'
 	'-w -1' '-w 51' '--ttl 1d' '--timeseries' '--init --ttl 500ms' '--init --ttl x'
 	'--db a.b' '--db' '--collection system.x' '--collection $x' '--stats=0' '--max-line 8'

@@ -42,7 +42,7 @@ stream() {
 	local coll=$1
 	shift
 	slowly "$T/in.ndjson" 2000 0.3 |
-		fs-sink-mongo --db "$MONGO_DB" --collection "$coll" --stats --batch 1000 --batch-ms 100 "$@" \
+		fs-sink-mongo --db "$MONGO_DB" --collection "$coll" --stats --batch 1000 --batch-wait 100ms "$@" \
 			>"$T/bg.out" 2>"$T/bg.err" &
 	pid=$!
 	wait_docs "$coll" 2000
@@ -168,7 +168,7 @@ fi
 for sig in TERM INT; do
 	rm -f "$T/fifo"
 	mkfifo "$T/fifo"
-	fs-sink-mongo --db "$MONGO_DB" --collection "sig$sig" --stats --batch 100000 --batch-ms 600000 \
+	fs-sink-mongo --db "$MONGO_DB" --collection "sig$sig" --stats --batch 100000 --batch-wait 600000ms \
 		<"$T/fifo" >"$T/bg.out" 2>"$T/bg.err" &
 	pid=$!
 	exec 3>"$T/fifo"
@@ -186,7 +186,7 @@ done
 if mongo_fixture_only 'a second signal while retrying'; then
 	rm -f "$T/fifo"
 	mkfifo "$T/fifo"
-	fs-sink-mongo --db "$MONGO_DB" --collection second --batch 100000 --batch-ms 600000 \
+	fs-sink-mongo --db "$MONGO_DB" --collection second --batch 100000 --batch-wait 600000ms \
 		--retry-max 1s --retries 100 <"$T/fifo" >"$T/bg.out" 2>"$T/bg.err" &
 	pid=$!
 	exec 3>"$T/fifo"

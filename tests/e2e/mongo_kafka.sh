@@ -24,7 +24,7 @@ kcat -b "$BROKERS" -P -t raw -K '\t' < <(jq -r '"\(.icao24)\t\(tojson)"' "$T/raw
 
 # 1. A batch never written: everything read, then killed.
 fs-sink-mongo --db "$MONGO_DB" --from kafka:raw -G mongo "${X[@]}" --batch 100000 \
-	--batch-ms 600000 --stats=0.2 2>"$T/err1" &
+	--batch-wait 600000ms --stats=0.2 2>"$T/err1" &
 pid=$!
 for _ in $(seq 300); do
 	grep -q "\"in\":$n" "$T/err1" 2>/dev/null && break

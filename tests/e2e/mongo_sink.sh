@@ -107,7 +107,7 @@ t_eq '-w 1: exit 0' 0 "$status"
 
 rm -f "$T/fifo"
 mkfifo "$T/fifo"
-fs-sink-mongo --db "$MONGO_DB" --collection slow --stats --batch-ms 200 <"$T/fifo" >"$T/bg.out" 2>"$T/bg.err" &
+fs-sink-mongo --db "$MONGO_DB" --collection slow --stats --batch-wait 200ms <"$T/fifo" >"$T/bg.out" 2>"$T/bg.err" &
 pid=$!
 exec 3>"$T/fifo"
 head -n 3 "$T/in.ndjson" >&3
@@ -117,10 +117,10 @@ for _ in $(seq 600); do
 	[ "$got" -ge 3 ] && break
 	sleep 0.05
 done
-t_eq '--batch-ms 200: records of an open input are stored when the batch has waited' 3 "$got"
+t_eq '--batch-wait 200ms: records of an open input are stored when the batch has waited' 3 "$got"
 exec 3>&-
 wait "$pid"
-t_eq '--batch-ms 200: exit 0 at the end of the input' 0 "$?"
+t_eq '--batch-wait 200ms: exit 0 at the end of the input' 0 "$?"
 
 # --- --init ----------------------------------------------------------------
 

@@ -25,7 +25,7 @@ t_synopsis fs-sink-pg
 
 bad=(
 	'--bogus' '-x' '--table' '--table nowhere' '--table Positions' '--batch 0' '--batch x'
-	'--batch 1000001' '--batch-ms -1' '--batch-ms 1s' '--retries -1' '--retries 1001'
+	'--batch 1000001' '--batch-wait -1' '--batch-wait soon' '--batch-wait 2d' '--retries -1' '--retries 1001'
 	'--retry-max soon' '--retry-max 2h' '--stats=0' '--max-line 8'
 )
 for args in "${bad[@]}"; do

@@ -36,7 +36,7 @@ slowly() {
 stream() {
 	fresh
 	slowly "$T/in.ndjson" 3000 0.3 |
-		fs-sink-pg --stats --batch 1000 --batch-ms 100 "$@" >"$T/bg.out" 2>"$T/bg.err" &
+		fs-sink-pg --stats --batch 1000 --batch-wait 100ms "$@" >"$T/bg.out" 2>"$T/bg.err" &
 	pid=$!
 	wait_rows 3000
 }
@@ -135,7 +135,7 @@ for sig in TERM INT; do
 	fresh
 	rm -f "$T/fifo"
 	mkfifo "$T/fifo"
-	fs-sink-pg --stats --batch 100000 --batch-ms 600000 <"$T/fifo" >"$T/bg.out" 2>"$T/bg.err" &
+	fs-sink-pg --stats --batch 100000 --batch-wait 600000ms <"$T/fifo" >"$T/bg.out" 2>"$T/bg.err" &
 	pid=$!
 	exec 3>"$T/fifo"
 	head -n 5 "$T/in.ndjson" >&3
@@ -153,7 +153,7 @@ done
 fresh
 rm -f "$T/fifo"
 mkfifo "$T/fifo"
-fs-sink-pg --batch 100000 --batch-ms 600000 --retry-max 1s --retries 100 <"$T/fifo" \
+fs-sink-pg --batch 100000 --batch-wait 600000ms --retry-max 1s --retries 100 <"$T/fifo" \
 	>"$T/bg.out" 2>"$T/bg.err" &
 pid=$!
 exec 3>"$T/fifo"

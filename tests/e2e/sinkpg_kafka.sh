@@ -30,7 +30,7 @@ in_of() { grep "\"final\":true" "$T/err" | jq -r .in; }
 # 1. A batch that is never committed: the sink waits with everything read
 # in one open batch, and is killed. Auto-commit runs every 5 seconds, so
 # anything stored would be committed by then.
-fs-sink-pg --from kafka:scored -G pg "${X[@]}" --batch 1000000 --batch-ms 600000 \
+fs-sink-pg --from kafka:scored -G pg "${X[@]}" --batch 1000000 --batch-wait 600000ms \
 	--stats=0.2 --reject "$T/rej1.ndjson" 2>"$T/err1" &
 pid=$!
 for _ in $(seq 300); do

@@ -302,10 +302,10 @@ run fs-sink-pg --stats "$T/a.ndjson" "$T/missing.ndjson"
 t_eq 'a file that cannot be opened: the others loaded, exit 1' '1 10' "$status $(stat out)"
 t_match 'a file that cannot be opened: named' "cannot open '$T/missing.ndjson'" "$err"
 
-# A quiet pipe: the batch goes after --batch-ms, while the input stays open.
+# A quiet pipe: the batch goes after --batch-wait, while the input stays open.
 pg_sql 'TRUNCATE positions, windows, aircraft'
 mkfifo "$T/fifo"
-fs-sink-pg --stats --batch 1000 --batch-ms 200 <"$T/fifo" >"$T/bg.out" 2>"$T/bg.err" &
+fs-sink-pg --stats --batch 1000 --batch-wait 200ms <"$T/fifo" >"$T/bg.out" 2>"$T/bg.err" &
 pid=$!
 exec 3>"$T/fifo"
 head -n 3 "$T/pos.ndjson" >&3
@@ -313,15 +313,15 @@ for _ in $(seq 300); do
 	[ "$(pg_sql 'SELECT count(*) FROM positions')" = 3 ] && break
 	sleep 0.1
 done
-t_eq '--batch-ms 200: records of a quiet pipe are committed while it stays open' 3 \
+t_eq '--batch-wait 200ms: records of a quiet pipe are committed while it stays open' 3 \
 	"$(pg_sql 'SELECT count(*) FROM positions')"
 sed -n 4,5p "$T/pos.ndjson" >&3
 exec 3>&-
 wait "$pid"
-t_eq '--batch-ms 200: the end of the input loads the rest, exit 0' '0 5' \
+t_eq '--batch-wait 200ms: the end of the input loads the rest, exit 0' '0 5' \
 	"$? $(pg_sql 'SELECT count(*) FROM positions')"
 err=$(cat "$T/bg.err")
-t_eq '--batch-ms 200: two batches' 2 "$(stat batches)"
+t_eq '--batch-wait 200ms: two batches' 2 "$(stat batches)"
 
 # --- The README's queries -------------------------------------------------
 
