@@ -132,8 +132,8 @@ kconf_new(const struct kafka_opts *o)
 	return conf;
 }
 
-static int64_t
-timeout_ms(void)
+int64_t
+kconf_timeout_ms(void)
 {
 	const char *s = getenv("FS_KAFKA_TIMEOUT");
 	char *end;
@@ -154,7 +154,7 @@ kconf_reachable(rd_kafka_t *rk, const struct kafka_opts *o)
 {
 	const struct rd_kafka_metadata *md;
 	rd_kafka_resp_err_t err;
-	int64_t left = timeout_ms(), step;
+	int64_t left = kconf_timeout_ms(), step;
 
 	for (;;) {
 		step = left < 1000 ? left : 1000;

@@ -49,6 +49,9 @@ size_t kconf_size(rd_kafka_conf_t *conf, const char *name, size_t def);
 
 const char *kconf_brokers(const struct kafka_opts *o);
 
+/* kconf_timeout_ms is $FS_KAFKA_TIMEOUT (seconds, default 10) in ms: how long a broker or a topic may take to answer. */
+int64_t kconf_timeout_ms(void);
+
 /* kconf_reachable waits up to $FS_KAFKA_TIMEOUT seconds (10) for a broker to answer; -1 with a message. */
 int kconf_reachable(rd_kafka_t *rk, const struct kafka_opts *o);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -18,6 +19,7 @@
 #include "kcons.h"
 #include "ledger.h"
 #include "sig.h"
+#include "ts.h"
 
 #define STORE_EVERY 1024	/* messages between offset stores */
 #define WATCH_EVERY 64		/* messages between looks at the queue's length */
@@ -62,11 +64,17 @@ struct kafka_in {
 	rd_kafka_message_t *dead[DEAD_MAX];	/* read and done with, for the reaper */
 	size_t ndead;
 	unsigned nread;
-	rd_kafka_topic_t **warm;	/* see warm_topics */
-	int nwarm;
+	rd_kafka_topic_t **known;	/* see known_topics */
+	int nknown;
+	int64_t unassigned_ms;	/* monotonic: when the member last had no partitions, 0 none */
+	int64_t session_ms;	/* session.timeout.ms */
+	int said_unassigned;	/* the "no partitions" message was given */
+	char *group;
 };
 
 static int64_t lag(struct kafka_in *k, int *partial);
+static void watch_queue(struct kafka_in *k, int empty);
+static void waker_stop(struct kafka_in *k);
 
 static struct slot slots[LEDGER_MAX_SLOTS];
 static int nslots;
@@ -208,16 +216,11 @@ helper_stop(struct helper *h)
 
 /*
  * The messages read are destroyed by a thread beside the reader, the
- * reaper, DEAD_MAX at a time. Their memory comes from the broker
- * thread's malloc arena, and glibc frees a chunk under its arena's
- * lock, which that thread takes for every message it makes: a reader
- * that freed them itself found the lock taken some hundreds of times
- * a million messages and slept each time for its turn on a busy CPU,
- * and the frees were a twentieth of its time. The reaper sleeps there
- * instead; large batches keep its wake-ups (each can put it in the
- * reader's place on the CPU) rare. If it is still busy with the last
- * batch, the reader destroys the next one itself: memory stays
- * bounded.
+ * reaper, DEAD_MAX at a time: their memory comes from the broker
+ * thread's malloc arena, whose lock that thread takes for every message
+ * it makes, so a reader freeing them itself waits for it. Large batches
+ * keep the reaper's wake-ups rare. If it is still busy with the last
+ * batch, the reader destroys the next one itself: memory stays bounded.
  */
 struct reaper {
 	struct helper h;
@@ -425,30 +428,54 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 }
 
 /*
- * warm_topics makes a handle for each subscribed topic and learns its
- * partitions' leaders before the group assigns any. Without it, the
- * partitions of the first assignment have no broker yet when their
- * start offsets are looked up, and librdkafka 2.0 retries each such
- * lookup half a second later ("migrating to new broker"): a consumer
- * started on a backlog read some partitions that much late.
+ * known_topics makes a handle for each topic subscribed to and asks the
+ * brokers about them, until each is known or $FS_KAFKA_TIMEOUT is over:
+ * a mistyped topic is an error that names it, not a member waiting for
+ * ever. Patterns (^...) are left to librdkafka. It also learns the
+ * partitions' leaders before the group assigns any, which librdkafka
+ * 2.0.2 would otherwise look up half a second late for the first
+ * assignment. -1 (said) when a topic is not known.
  */
-static void
-warm_topics(struct kafka_in *k, const rd_kafka_topic_partition_list_t *sub)
+static int
+known_topics(struct kafka_in *k, const rd_kafka_topic_partition_list_t *sub)
 {
 	const struct rd_kafka_metadata *md;
+	rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
 	rd_kafka_topic_t *rkt;
-	int i;
+	const char *bad = NULL;
+	int64_t until = ts_mono_ms() + kconf_timeout_ms();
+	int i, j;
 
-	k->warm = xcalloc((size_t)sub->cnt, sizeof *k->warm);
-	for (i = 0; i < sub->cnt; i++) {
-		if (sub->elems[i].topic[0] == '^')
-			continue;	/* a pattern (librdkafka takes them), not a topic */
-		if ((rkt = rd_kafka_topic_new(k->rk, sub->elems[i].topic, NULL)) != NULL)
-			k->warm[k->nwarm++] = rkt;
+	k->known = xcalloc((size_t)sub->cnt, sizeof *k->known);
+	for (i = 0; i < sub->cnt; i++)
+		if (sub->elems[i].topic[0] != '^' &&
+		    (rkt = rd_kafka_topic_new(k->rk, sub->elems[i].topic, NULL)) != NULL)
+			k->known[k->nknown++] = rkt;
+	while (k->nknown > 0) {
+		bad = NULL;
+		/* One request for every topic this handle knows: the ones just made. */
+		if ((err = rd_kafka_metadata(k->rk, 0, NULL, &md, 2000)) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			for (j = 0; j < md->topic_cnt && bad == NULL; j++)
+				if ((err = md->topics[j].err) == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+				    err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+				    err == RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION)
+					bad = xstrdup(md->topics[j].topic);
+			rd_kafka_metadata_destroy(md);
+			if (bad == NULL)
+				return 0;
+		}
+		if (ts_mono_ms() + 500 > until || sig_stop)
+			break;
+		free((char *)bad);
+		usleep(500 * 1000);
 	}
-	/* One request for every topic this handle knows: the ones just made. */
-	if (k->nwarm > 0 && rd_kafka_metadata(k->rk, 0, NULL, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR)
-		rd_kafka_metadata_destroy(md);
+	if (k->nknown == 0)
+		return 0;
+	fs_warnx("cannot read topic '%s' from brokers '%s': %s (waited %llds; FS_KAFKA_TIMEOUT=SECONDS"
+	    " waits longer for a topic to appear)", bad != NULL ? bad : "?", kconf_brokers(k->o),
+	    rd_kafka_err2str(err), (long long)(kconf_timeout_ms() / 1000));
+	free((char *)bad);
+	return -1;
 }
 
 struct kafka_in *
@@ -461,6 +488,7 @@ kafka_in_open(const struct kafka_opts *o, const char *topics, size_t max_line, i
 	const char *group = o->group;
 	char errstr[512], num[32], *list, *t, *save;
 	size_t msgmax;
+	int i;
 
 	if (consumer != NULL)
 		fs_errx(EXIT_FAIL, "only one kafka input per program");
@@ -482,22 +510,17 @@ kafka_in_open(const struct kafka_opts *o, const char *topics, size_t max_line, i
 	     */
 	    kconf_set(conf, "auto.commit.interval.ms", "1000") != 0 ||
 	    /*
-	     * When more is fetched than queued.min.messages (100,000) a
-	     * partition waits before its next fetch: fetch.queue.backoff.ms
-	     * since librdkafka 2.1 (1 s). A program working through a backlog
-	     * empties the queue in a fraction of that, then sits idle; 20 ms
-	     * keeps it fed. Before 2.1 the wait is not configurable: see
-	     * watch_queue.
+	     * Past queued.min.messages a partition waits before its next
+	     * fetch: fetch.queue.backoff.ms since librdkafka 2.1 (1 s), long
+	     * after a backlog's queue ran empty. Before 2.1: watch_queue.
 	     */
 	    (rd_kafka_version() >= 0x020100ff &&
 	    kconf_set(conf, "fetch.queue.backoff.ms", "20") != 0) ||
 	    /*
-	     * Fetch a little at a time and keep little: 1 MiB per fetch
-	     * response (50 MiB by default) and 10,000 messages waiting (not
-	     * 100,000). The messages are then still in the CPU's cache
-	     * when the program reads them, and a backlog goes through half
-	     * as fast again (runs on the bench's set-up); memory stays
-	     * small. Over a slow network, raise both with -X.
+	     * Fetch a little at a time and keep little (1 MiB a fetch,
+	     * 10,000 messages waiting), so that messages are still in the
+	     * CPU's cache when the program reads them; memory stays small.
+	     * Over a slow network, raise both with -X.
 	     */
 	    kconf_set(conf, "fetch.max.bytes", "1048576") != 0 ||
 	    kconf_set(conf, "queued.min.messages", "10000") != 0 ||
@@ -517,6 +540,8 @@ kafka_in_open(const struct kafka_opts *o, const char *topics, size_t max_line, i
 	}
 	k = xcalloc(1, sizeof *k);
 	k->o = o;
+	k->session_ms = (int64_t)kconf_size(conf, "session.timeout.ms", 45000);
+	k->group = xstrdup(group);
 	k->qmin = kconf_size(conf, "queued.min.messages", 100000);
 	k->qbytes = kconf_size(conf, "queued.max.messages.kbytes", 65536) * 1024;
 	k->max_line = max_line ? max_line : LINE_MAX_DEFAULT;
@@ -544,12 +569,15 @@ kafka_in_open(const struct kafka_opts *o, const char *topics, size_t max_line, i
 	if (sub->cnt == 0) {
 		fs_warnx("invalid topic list '%s': empty", topics);
 		err = RD_KAFKA_RESP_ERR__INVALID_ARG;
-	} else if ((err = rd_kafka_subscribe(k->rk, sub)) != RD_KAFKA_RESP_ERR_NO_ERROR)
+	} else if (known_topics(k, sub) != 0)
+		err = RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+	else if ((err = rd_kafka_subscribe(k->rk, sub)) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		fs_warnx("cannot subscribe to '%s': %s", topics, rd_kafka_err2str(err));
-	else
-		warm_topics(k, sub);
 	rd_kafka_topic_partition_list_destroy(sub);
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		for (i = 0; i < k->nknown; i++)
+			rd_kafka_topic_destroy(k->known[i]);
+		free(k->known);
 		rd_kafka_destroy(k->rk);
 		free(k->topics);
 		free(k);
@@ -751,132 +779,40 @@ fill_line(struct kafka_in *k, const rd_kafka_message_t *m, struct line *l)
 }
 
 /*
- * watch_queue works around a stall of librdkafka 2.0: when more than
- * queued.min.messages or queued.max.messages.kbytes are fetched and
- * waiting (in the consumer queue, all partitions together), a broker
- * thread stops fetching and only looks again when something wakes it
- * (a response, a timer: up to a second). A program working through a
- * backlog empties the queue long before, then waits with nothing to
- * do, and reads at half its speed (at a fiftieth with a small
- * queued.min.messages). So when the queue was full and is almost
- * empty, or empty, wake the broker that leads the first assigned
- * partition with a cheap request (its watermarks, asked by a thread
- * beside the reader: see waker_main). With one broker (or
- * the partitions' leaders on one) that is all of them; other brokers'
- * threads still wake on their own. librdkafka 2.1 has
- * fetch.queue.backoff.ms instead. The queue is looked at every
- * WATCH_EVERY messages (a lock each) and whenever it is found empty;
- * its size in bytes is its length times the mean size of the last
- * WATCH_EVERY messages read.
+ * unassigned looks, while input is quiet, at a member that has no
+ * partitions: with -v or -e it says so after 10 s, since a member that
+ * was killed without leaving holds its partitions until its session
+ * ends; with -e it gives up (1) once that session and $FS_KAFKA_TIMEOUT
+ * are over, counted as an input error.
  */
-struct waker {
-	struct helper h;
-	rd_kafka_t *rk;
-	int pending;
-	char topic[256];	/* Kafka topic names are at most 249 bytes */
-	int32_t partition;
-};
+#define UNASSIGNED_SAY_MS 10000
 
-/*
- * waker_main asks for the watermarks whenever told to. It runs beside
- * the reader because the answer can take long: the broker answers the
- * requests of one connection in order, so behind a fetch that waits
- * for data (fetch.wait.max.ms, at the end of a backlog) comes this one.
- * The reader goes on with what is queued meanwhile.
- */
-static void *
-waker_main(void *arg)
+static int
+unassigned(struct kafka_in *k)
 {
-	struct waker *w = arg;
-	char topic[sizeof w->topic];
-	int32_t partition;
-	int64_t lo, hi;
+	int64_t now = ts_mono_ms(), waited;
 
-	pthread_mutex_lock(&w->h.mu);
-	for (;;) {
-		while (!w->pending && !w->h.quit)
-			pthread_cond_wait(&w->h.cv, &w->h.mu);
-		if (w->h.quit)
-			break;
-		memcpy(topic, w->topic, sizeof topic);
-		partition = w->partition;
-		w->pending = 0;
-		pthread_mutex_unlock(&w->h.mu);
-		rd_kafka_query_watermark_offsets(w->rk, topic, partition, &lo, &hi, 1000);
-		pthread_mutex_lock(&w->h.mu);
+	if (k->assigned > 0) {
+		k->unassigned_ms = 0;
+		k->said_unassigned = 0;
+		return 0;
 	}
-	pthread_mutex_unlock(&w->h.mu);
-	return NULL;
-}
-
-static void
-wake_broker(struct kafka_in *k, const char *topic, int32_t partition)
-{
-	struct waker *w = k->waker;
-	int64_t lo, hi;
-
-	if (w == NULL) {
-		w = xcalloc(1, sizeof *w);
-		w->rk = k->rk;
-		if (helper_start(&w->h, waker_main, w) != 0) {
-			/* No thread: ask here, and wait for the answer. */
-			free(w);
-			rd_kafka_query_watermark_offsets(k->rk, topic, partition, &lo, &hi, 1000);
-			return;
-		}
-		k->waker = w;
+	if (k->unassigned_ms == 0)
+		k->unassigned_ms = now;
+	waited = now - k->unassigned_ms;
+	if (!k->said_unassigned && waited >= UNASSIGNED_SAY_MS &&
+	    (k->o->verbose > 0 || k->o->exit_at_end)) {
+		fs_warnx("no partitions of group '%s' after %llds (a member killed without leaving"
+		    " holds them until its session ends: session.timeout.ms %lld)", k->group,
+		    (long long)(waited / 1000), (long long)k->session_ms);
+		k->said_unassigned = 1;
 	}
-	pthread_mutex_lock(&w->h.mu);
-	snprintf(w->topic, sizeof w->topic, "%s", topic);
-	w->partition = partition;
-	w->pending = 1;
-	pthread_cond_signal(&w->h.cv);
-	pthread_mutex_unlock(&w->h.mu);
-}
-
-static void
-waker_stop(struct kafka_in *k)
-{
-	struct waker *w = k->waker;
-
-	if (w == NULL)
-		return;
-	helper_stop(&w->h);
-	free(w);
-	k->waker = NULL;
-}
-
-static void
-watch_queue(struct kafka_in *k, int empty)
-{
-	size_t len = empty ? 0 : rd_kafka_queue_length(k->q);
-	size_t bytes = len * (k->lensum / WATCH_EVERY);
-	int64_t n;
-	int i, partial;
-
-	if (!empty)
-		k->lensum = 0;
-	if (len >= k->qmin / 2 || bytes >= k->qbytes / 2) {
-		k->throttled = 1;
-		return;
-	}
-	if (!k->throttled || len > k->qmin / 8 || bytes > k->qbytes / 8)
-		return;
-	k->throttled = 0;
-	/*
-	 * All fetched, as far as the last fetch responses tell (the end of
-	 * a backlog): no need to wake, and the request would only wait
-	 * behind the fetch that waits for new data (and the close behind
-	 * it). Messages written since then wait at most for the broker
-	 * thread's own second.
-	 */
-	if ((n = lag(k, &partial)) >= 0 && !partial && (uint64_t)n <= len)
-		return;
-	for (i = 0; i < nslots; i++)
-		if (slots[i].used && !slots[i].revoking) {
-			wake_broker(k, slots[i].topic, slots[i].partition);
-			break;
-		}
+	if (!k->o->exit_at_end || waited < k->session_ms + kconf_timeout_ms())
+		return 0;
+	fs_warnx("-e: no partitions of group '%s' after %llds: nothing to read", k->group,
+	    (long long)(waited / 1000));
+	k->errors++;
+	return 1;
 }
 
 int
@@ -905,6 +841,8 @@ kafka_in_read(struct kafka_in *k, struct line *l, void (*idle)(void *), void *id
 			if (k->o->exit_at_end)
 				check_end(k, wait && ++k->quiet % 5 == 0);
 			if (k->o->exit_at_end && all_at_end(k))
+				return 0;
+			if (unassigned(k))
 				return 0;
 			if (k->throttled)
 				watch_queue(k, 1);
@@ -935,7 +873,11 @@ kafka_in_read(struct kafka_in *k, struct line *l, void (*idle)(void *), void *id
 			    m->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
 			    m->err == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC ||
 			    m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
-			    m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
+			    m->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED ||
+			    m->err == RD_KAFKA_RESP_ERR_INVALID_SESSION_TIMEOUT ||
+			    m->err == RD_KAFKA_RESP_ERR_INVALID_GROUP_ID ||
+			    m->err == RD_KAFKA_RESP_ERR_INCONSISTENT_GROUP_PROTOCOL ||
+			    m->err == RD_KAFKA_RESP_ERR_GROUP_MAX_SIZE_REACHED) {
 				k->errors++;
 				rd_kafka_message_destroy(m);
 				return 0;
@@ -1053,9 +995,9 @@ kafka_in_close(struct kafka_in *k, int64_t *lag_at_close)
 	/* Leaving the group revokes: nothing more to do for those partitions. */
 	k->on_revoke = NULL;
 	rd_kafka_consumer_close(k->rk);
-	for (i = 0; i < k->nwarm; i++)
-		rd_kafka_topic_destroy(k->warm[i]);
-	free(k->warm);
+	for (i = 0; i < k->nknown; i++)
+		rd_kafka_topic_destroy(k->known[i]);
+	free(k->known);
 	rd_kafka_queue_destroy(k->q);
 	rd_kafka_destroy(k->rk);
 	for (i = 0; i < nslots; i++) {
@@ -1066,6 +1008,134 @@ kafka_in_close(struct kafka_in *k, int64_t *lag_at_close)
 	ledger_reset();
 	consumer = NULL;
 	free(k->topics);
+	free(k->group);
 	free(k);
 }
 
+/*
+ * --- Workarounds for librdkafka 2.0.2 (Debian 12's) ---------------------
+ * Each says what it works around; both can go once 2.1 or later is the
+ * oldest librdkafka the suite runs on.
+ */
+
+/*
+ * watch_queue (librdkafka 2.0.2; 2.1 has fetch.queue.backoff.ms): when
+ * more than queued.min.messages or queued.max.messages.kbytes wait in
+ * the consumer queue, a broker thread stops fetching and looks again
+ * only when something wakes it (a response, a timer: up to a second),
+ * long after a program working through a backlog emptied the queue. So
+ * when the queue was full and is almost empty, wake the broker that
+ * leads the first assigned partition with a cheap request (its
+ * watermarks, asked by the waker thread). The queue is looked at every
+ * WATCH_EVERY messages and whenever it is found empty; its bytes are
+ * its length times the mean size of the last WATCH_EVERY messages.
+ */
+struct waker {
+	struct helper h;
+	rd_kafka_t *rk;
+	int pending;
+	char topic[256];	/* Kafka topic names are at most 249 bytes */
+	int32_t partition;
+};
+
+/*
+ * waker_main asks for the watermarks whenever told to. It runs beside
+ * the reader because the answer can take long: the broker answers the
+ * requests of one connection in order, so behind a fetch that waits
+ * for data (fetch.wait.max.ms, at the end of a backlog) comes this one.
+ * The reader goes on with what is queued meanwhile.
+ */
+static void *
+waker_main(void *arg)
+{
+	struct waker *w = arg;
+	char topic[sizeof w->topic];
+	int32_t partition;
+	int64_t lo, hi;
+
+	pthread_mutex_lock(&w->h.mu);
+	for (;;) {
+		while (!w->pending && !w->h.quit)
+			pthread_cond_wait(&w->h.cv, &w->h.mu);
+		if (w->h.quit)
+			break;
+		memcpy(topic, w->topic, sizeof topic);
+		partition = w->partition;
+		w->pending = 0;
+		pthread_mutex_unlock(&w->h.mu);
+		rd_kafka_query_watermark_offsets(w->rk, topic, partition, &lo, &hi, 1000);
+		pthread_mutex_lock(&w->h.mu);
+	}
+	pthread_mutex_unlock(&w->h.mu);
+	return NULL;
+}
+
+static void
+wake_broker(struct kafka_in *k, const char *topic, int32_t partition)
+{
+	struct waker *w = k->waker;
+	int64_t lo, hi;
+
+	if (w == NULL) {
+		w = xcalloc(1, sizeof *w);
+		w->rk = k->rk;
+		if (helper_start(&w->h, waker_main, w) != 0) {
+			/* No thread: ask here, and wait for the answer. */
+			free(w);
+			rd_kafka_query_watermark_offsets(k->rk, topic, partition, &lo, &hi, 1000);
+			return;
+		}
+		k->waker = w;
+	}
+	pthread_mutex_lock(&w->h.mu);
+	snprintf(w->topic, sizeof w->topic, "%s", topic);
+	w->partition = partition;
+	w->pending = 1;
+	pthread_cond_signal(&w->h.cv);
+	pthread_mutex_unlock(&w->h.mu);
+}
+
+static void
+waker_stop(struct kafka_in *k)
+{
+	struct waker *w = k->waker;
+
+	if (w == NULL)
+		return;
+	helper_stop(&w->h);
+	free(w);
+	k->waker = NULL;
+}
+
+static void
+watch_queue(struct kafka_in *k, int empty)
+{
+	size_t len = empty ? 0 : rd_kafka_queue_length(k->q);
+	size_t bytes = len * (k->lensum / WATCH_EVERY);
+	int64_t n;
+	int i, partial;
+
+	if (!empty)
+		k->lensum = 0;
+	if (len >= k->qmin / 2 || bytes >= k->qbytes / 2) {
+		k->throttled = 1;
+		return;
+	}
+	if (!k->throttled || len > k->qmin / 8 || bytes > k->qbytes / 8)
+		return;
+	k->throttled = 0;
+	/*
+	 * All fetched, as far as the last fetch responses tell (the end of
+	 * a backlog): no need to wake, and the request would only wait
+	 * behind the fetch that waits for new data (and the close behind
+	 * it). Messages written since then wait at most for the broker
+	 * thread's own second.
+	 */
+	if ((n = lag(k, &partial)) >= 0 && !partial && (uint64_t)n <= len)
+		return;
+	for (i = 0; i < nslots; i++)
+		if (slots[i].used && !slots[i].revoking) {
+			wake_broker(k, slots[i].topic, slots[i].partition);
+			break;
+		}
+}

@@ -117,16 +117,10 @@ producer_open(const struct kafka_opts *opts)
 		return -1;
 	/*
 	 * murmur2 like the Java client, so other clients put an aircraft
-	 * in the same partition as we do. lz4: records are JSON and shrink
-	 * to a third; every copy after this one (socket, broker, fetch,
-	 * consumer) moves a third of the bytes, for less CPU than the
-	 * copies saved. Any Kafka client reads it. At most 20,000
-	 * messages waiting for the broker (librdkafka: 100,000): the
-	 * broker thread and the delivery reports touch each message again,
-	 * and 20,000 records (about 7 MB) are still in the cache, 100,000
-	 * are not. At a million records/s that is 20 ms of data, more than
-	 * linger.ms and a round trip; below about 8,000 the queue runs dry
-	 * before the batches go.
+	 * in the same partition as we do. lz4: JSON shrinks to a third for
+	 * every copy after this one, and any client reads it. A queue of
+	 * 20,000 (librdkafka: 100,000) keeps the messages that the broker
+	 * thread and the delivery reports touch again in the cache.
 	 */
 	if (kconf_set(conf, "enable.idempotence", "true") != 0 ||
 	    kconf_set(conf, "partitioner", "murmur2_random") != 0 ||
