@@ -204,9 +204,11 @@ timed() {
 }
 
 # t_synopsis PROGRAM: its --help lists the options of the SYNOPSIS of
-# man/PROGRAM.1 in the same order, and each one is described under an .It.
+# man/PROGRAM.1 in the same order, and each one is described under an
+# .It: a program's own options in its page; those of the SYNOPSIS's
+# "common options" there, or under COMMON OPTIONS in flightstream(7).
 t_synopsis() {
-	local prog=$1 page="$ROOT/man/$1.1" usage_opts man_opts o missing=
+	local prog=$1 page="$ROOT/man/$1.1" usage_opts man_opts common o missing=
 	run "$prog" --help
 	usage_opts=$(printf '%s\n' "$out" | sed "s/$prog//g" |
 		grep -oE -- '--?[a-zA-Z][a-z0-9-]*|\[-[a-zA-Z]+\]' | tr -d '[]' | xargs)
@@ -214,10 +216,34 @@ t_synopsis() {
 		grep -oE 'Fl [a-zA-Z0-9-]+' | sed 's/^Fl /-/' | xargs)
 	t_eq "$prog --help lists the options of the SYNOPSIS in $prog(1), in order" \
 		"$man_opts" "$usage_opts"
-	for o in $(printf '%s\n' "$man_opts" | tr ' ' '\n' | grep -- '^--' | sort -u); do
-		grep -q "^\.It Fl ${o#-}\b" "$page" || missing="$missing $o"
+	common=" $(sed -n '/^\.Ss common options/,/^\.Sh DESCRIPTION/p' "$page" |
+		grep -oE 'Fl [a-zA-Z0-9-]+' | sed 's/^Fl /-/' | _t_each_opt | xargs) "
+	for o in $(printf '%s\n' $man_opts | _t_each_opt | sort -u); do
+		_t_described "$o" "$page" && continue
+		case $common in
+		*" $o "*)
+			sed -n '/^\.Sh COMMON OPTIONS/,/^\.Sh /p' "$ROOT/man/flightstream.7" |
+				_t_described "$o" - && continue ;;
+		esac
+		missing="$missing $o"
 	done
 	t_eq "every option of the SYNOPSIS of $prog(1) is described" '' "${missing# }"
+}
+
+# _t_each_opt: one option a line, "-hqvV" as -h -q -v -V.
+_t_each_opt() {
+	local o
+	while read -r o; do
+		case $o in
+		--*) echo "$o" ;;
+		-?*) printf '%s\n' "${o#-}" | grep -o . | sed 's/^/-/' ;;
+		esac
+	done
+}
+
+# _t_described OPTION FILE: FILE (- for stdin) has an ".It Fl" entry for OPTION.
+_t_described() {
+	grep -qE "^\.It Fl ${1#-}( |\$)" "$2"
 }
 
 t_done() {
