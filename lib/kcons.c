@@ -696,11 +696,8 @@ check_end(struct kafka_in *k, int full)
 				slots[si].start = next;	/* for the lag, too */
 		}
 		/*
-		 * The watermarks each fetch response brings, cached. Asking the
-		 * broker (ListOffsets) waits behind the fetch long-polls, half a
-		 * second, and a consumer that found its queue empty for 100 ms
-		 * in the middle of a backlog (a partition not fetched yet) sat
-		 * that long with records coming: only the full look, after
+		 * The watermarks the fetches brought, cached: asking the broker
+		 * waits behind the fetch long-polls, so only the full look, after
 		 * half a second of quiet, asks.
 		 */
 		if (rd_kafka_get_watermark_offsets(k->rk, l->elems[i].topic,
@@ -1125,11 +1122,9 @@ watch_queue(struct kafka_in *k, int empty)
 		return;
 	k->throttled = 0;
 	/*
-	 * All fetched, as far as the last fetch responses tell (the end of
-	 * a backlog): no need to wake, and the request would only wait
-	 * behind the fetch that waits for new data (and the close behind
-	 * it). Messages written since then wait at most for the broker
-	 * thread's own second.
+	 * All fetched, as the last fetch responses tell (a backlog's end):
+	 * no need to wake, and the request would only wait behind the fetch
+	 * that waits for new data.
 	 */
 	if ((n = lag(k, &partial)) >= 0 && !partial && (uint64_t)n <= len)
 		return;

@@ -317,13 +317,9 @@ conn_open(struct sink *s, int check)
 				return -1;
 			}
 			/*
-			 * A server that answers and still refuses us (a wrong
-			 * password, no such role or database) will refuse
-			 * again: that is not worth the retries. But a server
-			 * that was starting up when refused may be ready by the
-			 * time of the ping, so a refusal is only believed when
-			 * an attempt made at once is refused too. Too many
-			 * clients is no refusal of us.
+			 * A refusal (a wrong password, no such role or database)
+			 * is believed only when an attempt made at once is refused
+			 * too: a server starting up may be ready by then.
 			 */
 			connect_once(s->dsn, 1, &ping);
 			if (ping == PQPING_NO_ATTEMPT || (ping == PQPING_OK &&
