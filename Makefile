@@ -110,7 +110,7 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(PROGS) $(BATCH_SCRIPTS) $(DESTDIR)$(BINDIR)
 	install -d $(DESTDIR)$(PREFIX)/share/flightstream
-	install -m 644 scripts/crontab.example $(DESTDIR)$(PREFIX)/share/flightstream
+	install -m 644 scripts/crontab.example scripts/conn.sh $(DESTDIR)$(PREFIX)/share/flightstream
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7
 
