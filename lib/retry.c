@@ -24,11 +24,16 @@ retry_backoff(int *n, int retries, int64_t max_ms, int verbose, const char *what
 		    retries == 1 ? "retry" : "retries");
 		return -1;
 	}
-	/* Exponential, from 100 ms up to max_ms, with jitter so that clients spread out. */
+	/*
+	 * Exponential, from 100 ms up to max_ms, with jitter so that clients
+	 * spread out. The jitter takes at most a quarter off, so that a budget
+	 * lasts a known time: the sinks' default (10 retries up to 30 s) waits
+	 * 61 to 81 s in all, past a server restart with crash recovery.
+	 */
 	delay = *n >= 20 ? max_ms : 100LL << *n;
 	if (delay > max_ms)
 		delay = max_ms;
-	delay = delay / 2 + (delay > 1 ? random() % (delay / 2 + 1) : 0);
+	delay = delay - delay / 4 + (delay > 3 ? random() % (delay / 4 + 1) : 0);
 	(*n)++;
 	if (verbose >= 0)
 		fs_warnx("%s: %s; retry %d of %d in %.1fs", what, err, *n, retries,

@@ -3,8 +3,9 @@
  *
  * The sinks and the HTTP sources retry what failed for a reason that
  * may pass (a lost connection, a server restarting): after 100 ms, then
- * twice as long each time up to a ceiling, with jitter so that many
- * clients do not come back at once, for a bounded number of times.
+ * twice as long each time up to a ceiling, with jitter (up to a quarter
+ * less) so that many clients do not come back at once, for a bounded
+ * number of times: retry k waits 3/4 to all of min(100 ms << k, max).
  */
 #ifndef FS_RETRY_H
 #define FS_RETRY_H

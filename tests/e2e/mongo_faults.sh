@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fs-sink-mongo and fs-produce mongo when things go wrong: the sink
 # killed with SIGKILL in the middle of a load, the server going away
-# and coming back while records stream, the server frozen, the server
+# and coming back while records stream (once for 30 s, with the default
+# retries: this file takes about 45 s), the server frozen, the server
 # gone for good, SIGINT and SIGTERM. Each time the collection ends up
 # exactly as after one clean load: nothing lost, nothing doubled. The
 # server's faults need the fixture; with FS_TEST_MONGO_URI they are
@@ -98,6 +99,22 @@ if mongo_fixture_only 'the server going away mid-stream'; then
 		"$(stat in) $(($(stat out) + $(stat duplicates)))"
 	t_eq 'server away mid-stream: nothing lost, nothing doubled' \
 		"$(cat "$T/ref.ndjson")" "$(mongo_dump away)"
+fi
+
+# Away for 30 s, with the default retries: a server restart may take that long.
+if mongo_fixture_only 'the server away for 30 s'; then
+	stream away30
+	mongo_down
+	sleep 30
+	mongo_up
+	finished
+	t_eq 'server away 30 s mid-stream, default retries: exit 0' 0 "$st"
+	[ "$st" -eq 0 ] || t_diag "$err"
+	t_true 'server away 30 s: the sink retried' "$(stat retries)" -gt 0
+	t_eq 'server away 30 s: every record stored once' "$n $n" \
+		"$(stat in) $(($(stat out) + $(stat duplicates)))"
+	t_eq 'server away 30 s: nothing lost, nothing doubled' \
+		"$(cat "$T/ref.ndjson")" "$(mongo_dump away30)"
 fi
 
 # Frozen (SIGSTOP) while a batch is on its way: no answer within socketTimeoutMS,
