@@ -340,13 +340,64 @@ live_emit(struct live *lv, int64_t tolerance_ms)
 
 /* --- JSON responses ----------------------------------------------------------------- */
 
-/* live_snippet appends the first bytes of p[0..n), made printable, to b. */
-static void
-live_snippet(struct buf *b, const char *p, size_t n)
+/*
+ * The credentials no message may show: a server that echoes a request
+ * (its Authorization header, its form) into an error page would put
+ * them on stderr with the start of the body. Slots, so that a renewed
+ * token takes the place of the old one.
+ */
+static char *hidden[LIVE_HIDDEN_SLOTS];
+
+void
+live_hide(int slot, const char *s)
 {
-	size_t i;
+	if (hidden[slot] != NULL) {
+		explicit_bzero(hidden[slot], strlen(hidden[slot]));
+		free(hidden[slot]);
+	}
+	hidden[slot] = s != NULL && *s != '\0' ? xstrdup(s) : NULL;
+}
+
+/* unhide copies p[0..n) to out, with every hidden credential in it as "***". */
+static void
+unhide(struct buf *out, const char *p, size_t n)
+{
+	const char *best, *q;
+	size_t i, blen = 0;
+
+	while (n > 0) {
+		best = NULL;
+		for (i = 0; i < LIVE_HIDDEN_SLOTS; i++) {
+			if (hidden[i] == NULL)
+				continue;
+			q = memmem(p, n, hidden[i], strlen(hidden[i]));
+			if (q != NULL && (best == NULL || q < best)) {
+				best = q;
+				blen = strlen(hidden[i]);
+			}
+		}
+		if (best == NULL)
+			break;
+		buf_add(out, p, (size_t)(best - p));
+		buf_adds(out, "***");
+		n -= (size_t)(best - p) + blen;
+		p = best + blen;
+	}
+	buf_add(out, p, n);
+}
+
+/* live_snippet appends the first bytes of p[0..n), credentials hidden and made printable, to b. */
+static void
+live_snippet(struct buf *b, const char *body, size_t len)
+{
+	struct buf clear = BUF_INIT;
+	const char *p;
+	size_t i, n;
 	unsigned char c;
 
+	unhide(&clear, body, len);
+	p = clear.p;
+	n = clear.len;
 	for (i = 0; i < n && i < SNIPPET_MAX; i++) {
 		c = (unsigned char)p[i];
 		if (c == '\n')
@@ -362,6 +413,7 @@ live_snippet(struct buf *b, const char *p, size_t n)
 	}
 	if (n > SNIPPET_MAX)
 		buf_adds(b, "...");
+	buf_free(&clear);
 }
 
 void

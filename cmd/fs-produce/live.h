@@ -188,6 +188,13 @@ const char *live_type(yajl_val v);
  */
 int live_failed(const char *what, const char *url, const struct http_resp *r, int show_body);
 
+/*
+ * live_hide keeps s (a copy; NULL or "" for none) out of the response
+ * bodies that messages quote, as "***", in place of what slot held.
+ */
+enum { LIVE_HIDE_TOKEN, LIVE_HIDE_SECRET, LIVE_HIDE_SECRET_FORM, LIVE_HIDDEN_SLOTS };
+void live_hide(int slot, const char *s);
+
 /* live_read_file reads path ("-" is stdin) into b. -1 and a message on failure. */
 int live_read_file(const char *path, struct buf *b);
 

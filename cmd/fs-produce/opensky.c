@@ -231,6 +231,21 @@ read_credentials(struct opensky *o, const char *path)
 	yajl_tree_free(root);
 }
 
+/* hide_secret keeps the client secret, as given and as the token request's form has it, out of messages. */
+static void
+hide_secret(struct opensky *o)
+{
+	struct buf form = BUF_INIT;
+
+	live_hide(LIVE_HIDE_SECRET, o->client_secret);
+	if (o->client_secret != NULL) {
+		http_urlencode(&form, o->client_secret);
+		live_hide(LIVE_HIDE_SECRET_FORM, buf_cstr(&form));
+		explicit_bzero(form.p, form.len);
+		buf_free(&form);
+	}
+}
+
 /* load_credentials reads --credentials, or else the environment. */
 static void
 load_credentials(struct opensky *o)
@@ -240,6 +255,7 @@ load_credentials(struct opensky *o)
 
 	if (o->credentials != NULL) {
 		read_credentials(o, o->credentials);
+		hide_secret(o);
 		return;
 	}
 	if (id != NULL && *id == '\0')
@@ -249,6 +265,7 @@ load_credentials(struct opensky *o)
 	if (id != NULL && secret != NULL) {
 		o->client_id = xstrdup(id);
 		o->client_secret = xstrdup(secret);
+		hide_secret(o);
 	} else if (id != NULL || secret != NULL) {
 		fs_errx(EXIT_FAIL, "%s is set but %s is not: set both, or neither to poll "
 		    "anonymously", id != NULL ? "FS_OPENSKY_CLIENT_ID" : "FS_OPENSKY_CLIENT_SECRET",
@@ -346,6 +363,7 @@ get_token(struct opensky *o)
 		life_ms = (int64_t)(exp->u.number.d * 1000);
 	forget(&o->token);
 	o->token = xstrdup(tok->u.string);
+	live_hide(LIVE_HIDE_TOKEN, o->token);
 	yajl_tree_free(root);
 	margin = life_ms / 10 < TOKEN_MARGIN_MS ? life_ms / 10 : TOKEN_MARGIN_MS;
 	o->token_renew = ts_mono_ms() + life_ms - margin;

@@ -264,6 +264,18 @@ t_match 'and the message says the token could not be had' \
 	"cannot get an OpenSky token from '.*down.tok/token': HTTP 500 \(after 2 attempts\)" "$err"
 t_no_match 'and does not show the body of a token response' 'internal error' "$err"
 
+# A server that echoes the request into its error page: the start of the body is
+# quoted, with the bearer token and the client secret hidden.
+for sc in echo echook; do
+	run fs-produce opensky --url "$BASE/$sc.a/api" --token-url "$BASE/$sc.a/token" --once --retries 0
+	keep "$sc.a"
+	t_true "$sc: a body that echoes the request: exit 1" "$status" -eq 1
+	t_match "$sc: the body is quoted, the credentials hidden" \
+	    "beginning 'client_secret=\\*\\*\\*; Authorization: Bearer \\*\\*\\*; proxy error'" "$err"
+	t_no_match "$sc: the token is not printed" "tok-$sc" "$out$err"
+	t_no_match "$sc: the client secret is not printed" 'k3y' "$out$err"
+done
+
 # A credentials file, as the OpenSky account page hands it out.
 unset FS_OPENSKY_CLIENT_ID FS_OPENSKY_CLIENT_SECRET
 jq -n --arg id "$ID" --arg s "$SECRET" '{clientId: $id, clientSecret: $s}' >"$T/credentials.json"

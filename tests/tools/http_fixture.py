@@ -31,6 +31,9 @@ The scenarios:
   changing   from the second request on, 3 states have a new position time
   gzip       states: the recorded response, gzip-compressed when the client
              accepts gzip
+  echo       as auth, but states answer 502 with a body that echoes the
+             request's Authorization header and the client secret
+  echook     as echo, but with 200 and a body that is not JSON
   readsb     aircraft.json: the recorded receiver file
   readsbmove as readsb; from the second request on, "now" is 1 s later
              and every age 1 s more, except 2 aircraft with new positions
@@ -181,6 +184,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(key, 200, body)
         if not rest.endswith("/states/all"):
             return self.reply(key, 404, b'{"error":"not found"}')
+        if scenario in ("echo", "echook"):
+            body = ("client_secret=%s; Authorization: %s; proxy error" %
+                    (CLIENT_SECRET, self.headers.get("Authorization") or "")).encode()
+            return self.reply(key, 502 if scenario == "echo" else 200, body)
         if scenario in ("auth", "expire", "revoke", "deny", "badcreds"):
             auth = self.headers.get("Authorization") or ""
             tok = tokens.get(auth[7:]) if auth.startswith("Bearer ") else None
