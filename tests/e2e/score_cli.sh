@@ -63,6 +63,37 @@ jq -c '.trees = 3' "$T/model.json" >"$T/trees.json"
 t_exit 'a tree count that does not match the forest: exit 1' 1 fs-score --model "$T/trees.json" "$T/train.ndjson"
 jq -c 'del(.phases)' "$T/model.json" >"$T/nophase.json"
 t_exit 'a model without phase statistics: exit 1' 1 fs-score --model "$T/nophase.json" "$T/train.ndjson"
+# Tampered models: what no training writes is refused, with exit 1 and the reason.
+# t_tampered NAME REASON JQ: the model changed by the jq program JQ.
+t_tampered() {
+	jq -c "$3" "$T/model.json" >"$T/tampered.json"
+	t_exit "a model with $1: exit 1" 1 fs-score --model "$T/tampered.json" "$T/train.ndjson"
+	t_match "a model with $1: says why" "bad model '$T/tampered.json': $2" "$err"
+}
+t_tampered 'a threshold of -1' '"threshold" is not a number in \[0, 1\]' '.threshold = -1'
+t_tampered 'a threshold of 1.5' '"threshold" is not a number in \[0, 1\]' '.threshold = 1.5'
+t_tampered 'a threshold of null' '"threshold" is not a number' '.threshold = null'
+t_tampered 'a contamination of 0.9' '"contamination" is not a number in \[0, 0.5\]' '.contamination = 0.9'
+t_tampered 'a key of its own' "unknown key 'junk'" '.junk = 1'
+t_tampered 'a seed of -5' '"seed" is not a whole number' '.seed = -5'
+t_tampered 'a sample of 0' '"sample" is not a whole number from 1' '.sample = 0'
+t_tampered 'a sample of 10^7' '"sample" is not a whole number from 1' '.sample = 10000000'
+t_tampered '20,000 trees' '"trees" is not a whole number from 1 to 10000' '.trees = 20000'
+t_tampered 'training that is a string' '"training" is not' '.training = "x"'
+t_tampered 'a feature twice' "feature 2: 'a' twice" '.features[1].name = "a"'
+t_tampered 'a feature without a name' 'feature 1: a name of 1 to 256 bytes' '.features[0].name = ""'
+t_tampered 'a feature with a key of its own' 'feature 1 needs a name, a median and a scale > 0, and nothing else' \
+	'.features[0].x = 1'
+t_tampered 'a phase spread of -1' 'bad statistics for phase ALL' '.phases.ALL.velocity.scale = -1'
+t_tampered 'a phase of its own' '"phases" is not ALL and the' '.phases.LANDING = .phases.ALL'
+t_tampered 'a leaf of path length 1e300' 'tree 1 node [0-9]+: bad path length' \
+	'.forest[0] |= map(if type == "number" then 1e300 else . end)'
+# 100,000 levels of arrays under a key: refused before they are parsed.
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "["; for (i = 0; i < 100000; i++) printf "]" }' >"$T/deep"
+{ jq -c . "$T/model.json" | sed 's/}$//'; printf ',"junk":'; cat "$T/deep"; printf '}\n'; } >"$T/tampered.json"
+t_exit 'a model with a key 100,000 levels deep: exit 1' 1 fs-score --model "$T/tampered.json" "$T/train.ndjson"
+t_match 'a model with a key 100,000 levels deep: says why' 'nested deeper than a model' "$err"
+
 jq '.' "$T/model.json" >"$T/pretty.json"
 t_ok 'a model reformatted by jq still loads' fs-score --model "$T/pretty.json" "$T/train.ndjson"
 
