@@ -115,7 +115,65 @@ install: all
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-clang
 
 .PHONY: all check demo bench deps test-deps test-progs lint-man install clean
 .SECONDARY:
+
+# ---- Fuzzing ---------------------------------------------------------------
+# libFuzzer harnesses for the parsers of untrusted input: tests/fuzz/NAME.c
+# -> $(O)/fuzz/bin/NAME, linked with its program's objects, all built again
+# with clang's fuzzer coverage, ASan and UBSan in $(O)/fuzz; the program's
+# main() is renamed there, so that libFuzzer's is the one that runs.
+# make check runs each briefly over its corpus (tests/e2e/fuzz.sh);
+# make fuzz runs each for FUZZ_SECONDS, one after another.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_O = $(O)/fuzz
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
+	-DFS_VERSION=\"$(VERSION)\" -Ilib $(addprefix -I,$(wildcard cmd/*)) \
+	-DFUZZ_DIR=\"$(CURDIR)/tests/fuzz\" -fsanitize=fuzzer-no-link $(FUZZ_SAN)
+FUZZ_NAMES = $(basename $(notdir $(wildcard tests/fuzz/*.c)))
+FUZZ_BIN = $(FUZZ_NAMES:%=$(FUZZ_O)/bin/%)
+FUZZ_LIB_OBJ = $(LIB_SRC:%.c=$(FUZZ_O)/%.o)
+# The program each harness takes its objects from, and the sources it includes instead.
+fuzz_prog_clean = fs-clean
+fuzz_prog_window = fs-window
+fuzz_prog_score = fs-score
+fuzz_prog_model = fs-score
+fuzz_prog_sinkpg = fs-sink-pg
+fuzz_prog_sinkmongo = fs-sink-mongo
+fuzz_prog_opensky = fs-produce
+fuzz_prog_readsb = fs-produce
+fuzz_skip_opensky = cmd/fs-produce/opensky.c
+fuzz_skip_readsb = cmd/fs-produce/readsb.c
+fuzz_objs = $(patsubst %.c,$(FUZZ_O)/%.o,$(filter-out $(fuzz_skip_$(1)), \
+	$(wildcard cmd/$(fuzz_prog_$(1))/*.c)))
+
+$(FUZZ_O)/cmd/%/main.o: FUZZ_MAIN = -Dmain=fuzz_program_main
+
+$(FUZZ_O)/%.o: %.c $(wildcard lib/*.h) $(wildcard cmd/*/*.h) $(wildcard cmd/*/*.c) \
+		$(wildcard tests/fuzz/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_MAIN) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(FUZZ_O)/libfs.a: $(FUZZ_LIB_OBJ)
+	$(AR) rcs $@ $(FUZZ_LIB_OBJ)
+
+define fuzz_rule
+$(FUZZ_O)/bin/$(1): $(FUZZ_O)/tests/fuzz/$(1).o $$(call fuzz_objs,$(1)) $(FUZZ_O)/libfs.a
+	@mkdir -p $$(@D)
+	$$(FUZZ_CC) -fsanitize=fuzzer $$(FUZZ_SAN) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) \
+		$(FUZZ_O)/libfs.a $$(PKG_LIBS) $$(LDLIBS)
+endef
+$(foreach f,$(FUZZ_NAMES),$(eval $(call fuzz_rule,$(f))))
+
+fuzz-progs: $(FUZZ_BIN)
+test-progs: fuzz-progs
+
+fuzz: test-deps
+	$(MAKE) test-progs
+	O=$(O) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run $(FUZZ)
+
+.PHONY: fuzz fuzz-progs

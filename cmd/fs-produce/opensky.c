@@ -137,7 +137,9 @@ parse_bbox(struct opensky *o, const char *arg)
 		v[i] = cli_double(p, -lim[i], lim[i], label);
 		buf_addf(&o->query, "&%s=", names[i]);
 		http_urlencode(&o->query, p);
-		p = end + 1;
+		/* Not past the last number: end is NULL there (clang's UBSan). */
+		if (end != NULL)
+			p = end + 1;
 	}
 	if (v[0] >= v[2])
 		fs_errx(EXIT_USAGE, "invalid bbox '%s': LAMIN is not below LAMAX", arg);
