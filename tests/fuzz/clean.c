@@ -50,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&c, 0, sizeof c);
 	/* fs-clean's defaults (cmd/fs-clean/main.c), with small caps so eviction is reached. */
 	c.o.dedup_window_ms = 10 * 60 * 1000;
-	c.o.idle_ms = 30 * 60 * 1000;
+	c.o.expire_ms = 30 * 60 * 1000;
 	c.o.max_future_ms = 24 * 3600 * 1000;
 	c.o.clock_check = size % 2;
 	c.o.grid = 1.0;

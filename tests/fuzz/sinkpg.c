@@ -28,7 +28,11 @@ one(const char *p, size_t n, void *arg)
 		return;
 	if (batch_has_key(&c->b, t, &key))
 		return;
-	batch_add(&c->b, t, &c->row, &key, p, n, "fuzz", 1);
+	{
+		struct line l = { .p = p, .len = n, .full_len = n, .file = "fuzz", .lineno = 1 };
+
+		batch_add(&c->b, t, &c->row, &key, &l);
+	}
 }
 
 int
