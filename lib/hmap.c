@@ -14,6 +14,18 @@ home(const struct hmap *m, uint32_t hash)
 }
 
 uint32_t
+hmap_hash(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ s[i]) * 16777619u;
+	return h;
+}
+
+uint32_t
 hmap_find(const struct hmap *m, uint32_t hash, size_t *pos)
 {
 	size_t i;

@@ -31,6 +31,9 @@ struct hmap {
 
 #define HMAP_INIT { NULL, 0, 0, 0 }
 
+/* hmap_hash is FNV-1a (32-bit) of p[0..n): a cheap hash for short keys. */
+uint32_t hmap_hash(const void *p, size_t n);
+
 /*
  * hmap_find returns the next index filed under hash, or HMAP_NONE when
  * there are no more. *pos is the place in the probe run: 0 to start,

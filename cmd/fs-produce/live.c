@@ -232,17 +232,6 @@ rec_write(const struct rec *r, struct buf *b)
 
 /* --- Positions already sent ------------------------------------------------------ */
 
-/* hash is FNV-1a (32-bit) of the NUL-terminated s. */
-static uint32_t
-hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 /* seen_expire forgets the aircraft unseen since before, and refiles the others. */
 static void
 seen_expire(struct seen *s, int64_t before)
@@ -276,7 +265,7 @@ static int
 seen_unchanged(struct seen *s, const char *key, int64_t ts, int64_t tolerance, int64_t now)
 {
 	struct seen_ent *e;
-	uint32_t h = hash(key), i;
+	uint32_t h = hmap_hash(key, strlen(key)), i;
 	size_t pos = 0;
 
 	while ((i = hmap_find(&s->map, h, &pos)) != HMAP_NONE && strcmp(s->v[i].key, key) != 0)

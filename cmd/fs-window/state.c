@@ -146,18 +146,6 @@ floor_div(int64_t a, int64_t b)
 
 /* ---- keys ---- */
 
-/* key_hash is FNV-1a (32-bit) of s[0..n), seeded by the grouping g. */
-static uint32_t
-key_hash(int g, const char *s, size_t n)
-{
-	uint32_t h = 2166136261u ^ (uint32_t)g * 0x9e3779b9u;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
-}
-
 static void
 lru_unlink(struct key *k)
 {
@@ -546,7 +534,7 @@ evict(struct wstate *st)
 static struct key *
 key_get(struct wstate *st, int g, const char *s, size_t n)
 {
-	uint32_t h = key_hash(g, s, n), i;
+	uint32_t h = hmap_hash(s, n) ^ (uint32_t)g, i;
 	size_t pos = 0;
 	struct key *k;
 
