@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "event.h"
+#include "qflag.h"
 
 /* The SYNOPSIS of fs-clean(1); --help prints it, and so does a usage error. */
 #define CLEAN_USAGE \
@@ -101,18 +102,6 @@ struct reject_code {
 	const char *counter;
 };
 extern const struct reject_code reject_codes[];
-
-/* Quality flags, in the order they are written. */
-enum {
-	QF_OUT_OF_ORDER,
-	QF_POSITION_JUMP,
-	QF_STUCK_POSITION,
-	QF_ALTITUDE_SPIKE,
-	QF_IMPOSSIBLE_SPEED,
-	QF_COUNT
-};
-extern const char *const qf_names[QF_COUNT];
-extern const char *const qf_counters[QF_COUNT];
 
 /* Flight phases; PH_NONE is written as null. */
 enum {

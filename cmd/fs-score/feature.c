@@ -17,14 +17,6 @@ const char *const phase_names[PHASE_COUNT] = {
 	[PHASE_LEVEL] = "LEVEL",
 };
 
-const char *const qflag_names[QFLAG_COUNT] = {
-	[QFLAG_POSITION_JUMP] = "position_jump",
-	[QFLAG_ALTITUDE_SPIKE] = "altitude_spike",
-	[QFLAG_IMPOSSIBLE_SPEED] = "impossible_speed",
-	[QFLAG_STUCK_POSITION] = "stuck_position",
-	[QFLAG_OUT_OF_ORDER] = "out_of_order",
-};
-
 static const char *const own_names[] = {
 	"anomaly_score", "is_anomaly", "velocity_anomaly", "altitude_anomaly",
 	"anomaly_reasons",
@@ -129,23 +121,6 @@ value(const char *p, size_t n)
 	return NAN;
 }
 
-static unsigned
-flags(const char *p, size_t n)
-{
-	unsigned f = 0;
-	size_t len;
-	int i;
-
-	if (n <= 2)
-		return 0;
-	for (i = 0; i < QFLAG_COUNT; i++) {
-		len = strlen(qflag_names[i]);
-		if (memmem(p, n, qflag_names[i], len) != NULL)
-			f |= 1u << i;
-	}
-	return f;
-}
-
 static int
 squawk(const struct ev_val *v)
 {
@@ -199,7 +174,7 @@ features(const struct event *ev, const struct featmap *fm, int nfeat,
 			if (fm->e[j].feat >= 0)
 				raw[fm->e[j].feat] = e->phase != PHASE_NONE ? e->phase : NAN;
 		} else if (slot == FM_FLAGS)
-			e->flags = flags(p, n);
+			e->flags = qflag_parse(p, n);
 		else
 			e->own = 1;
 	}

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "event.h"
+#include "qflag.h"
 
 /* The SYNOPSIS of fs-score(1); --help prints it, and so does a usage error. */
 #define SCORE_USAGE \
@@ -130,14 +131,11 @@ int model_load(struct model *m, const char *path, char *err, size_t errsz);
 struct evidence {
 	int phase;		/* PHASE_* */
 	int squawk;		/* 7500, 7600, 7700 or 0 */
-	unsigned flags;		/* 1 << QFLAG_* from quality_flags */
+	unsigned flags;		/* 1 << QF_* from quality_flags (qflag.h) */
 	double vel, alt;	/* velocity (m/s), altitude (m); NaN when null */
 	int own;		/* the record already has fields fs-score adds */
 };
 
-enum { QFLAG_POSITION_JUMP, QFLAG_ALTITUDE_SPIKE, QFLAG_IMPOSSIBLE_SPEED,
-	QFLAG_STUCK_POSITION, QFLAG_OUT_OF_ORDER, QFLAG_COUNT };
-extern const char *const qflag_names[QFLAG_COUNT];
 
 /* Which top-level keys fs-score reads, built once per model by featmap_init. */
 struct featmap {
