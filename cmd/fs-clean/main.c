@@ -92,21 +92,19 @@ parse_require(const char *s)
 		{ "velocity", REQ_VELOCITY },
 	};
 	unsigned bits = 0;
+	const char *item;
 	size_t i, n;
 
-	for (;;) {
-		n = strcspn(s, ",");
+	while (cli_list(&s, &item, &n)) {
 		for (i = 0; i < sizeof what / sizeof what[0]; i++)
-			if (strlen(what[i].name) == n && strncmp(what[i].name, s, n) == 0)
+			if (strlen(what[i].name) == n && strncmp(what[i].name, item, n) == 0)
 				break;
 		if (i == sizeof what / sizeof what[0])
 			fs_errx(EXIT_USAGE, "invalid require '%.*s': not position, altitude "
-			    "or velocity", (int)n, s);
+			    "or velocity", (int)n, item);
 		bits |= what[i].bit;
-		if (s[n] == '\0')
-			return bits;
-		s += n + 1;
 	}
+	return bits;
 }
 
 static void

@@ -102,31 +102,27 @@ on_hup(int sig)
 static void
 parse_features(struct train_opts *t, const char *list)
 {
-	const char *s = list;
+	const char *s = list, *item;
 	size_t n;
 	int i;
 
 	for (i = 0; i < t->nfeat; i++)
 		free(t->feat[i]);
 	t->nfeat = 0;
-	for (;;) {
-		n = strcspn(s, ",");
+	while (cli_list(&s, &item, &n)) {
 		if (n == 0)
 			fs_errx(EXIT_USAGE, "invalid features '%s': empty name", list);
 		if (t->nfeat == MAX_FEATURES)
 			fs_errx(EXIT_USAGE, "invalid features '%s': more than %d", list,
 			    MAX_FEATURES);
 		t->feat[t->nfeat] = xmalloc(n + 1);
-		memcpy(t->feat[t->nfeat], s, n);
+		memcpy(t->feat[t->nfeat], item, n);
 		t->feat[t->nfeat][n] = '\0';
 		for (i = 0; i < t->nfeat; i++)
 			if (strcmp(t->feat[i], t->feat[t->nfeat]) == 0)
 				fs_errx(EXIT_USAGE, "invalid features '%s': '%s' twice", list,
 				    t->feat[i]);
 		t->nfeat++;
-		if (s[n] == '\0')
-			return;
-		s += n + 1;
 	}
 }
 
