@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "event.h"
+#include "phase.h"
 #include "qflag.h"
 
 /* The SYNOPSIS of fs-clean(1); --help prints it, and so does a usage error. */
@@ -102,19 +103,6 @@ struct reject_code {
 	const char *counter;
 };
 extern const struct reject_code reject_codes[];
-
-/* Flight phases; PH_NONE is written as null. */
-enum {
-	PH_NONE,
-	PH_GROUND,
-	PH_CLIMB,
-	PH_DESCENT,
-	PH_CRUISE,
-	PH_LEVEL,
-};
-
-/* phase_name returns "GROUND" etc., or NULL for PH_NONE. */
-const char *phase_name(int phase);
 
 /*
  * phase_fuzzy labels one state of flight with OpenAP's fuzzy rules:

@@ -186,7 +186,7 @@ emit_record(struct buf *b, const struct event *ev, const char *obj, size_t objle
 	KEY("vertical_rate_error");
 	q += fixed(q, k->vrate_error, 2);
 	KEY("flight_phase");
-	if ((ph = phase_name(k->phase)) != NULL) {
+	if ((ph = phase_names[k->phase]) != NULL) {
 		*q++ = '"';
 		n = (int)strlen(ph);
 		memcpy(q, ph, (size_t)n);

@@ -399,7 +399,7 @@ phase_update(struct track *tk, struct ac *a, const struct rec *r,
 		smooth(a, i, in[i], r->t, tau, alpha);
 	a->t_ph = r->t;
 	if (r->on_ground == 1)
-		cand = PH_GROUND;
+		cand = PHASE_GROUND;
 	else {
 		spd = a->e[E_SPD];
 		if (isnan(spd) || a->e[E_ISPD] < spd)
@@ -414,21 +414,21 @@ phase_update(struct track *tk, struct ac *a, const struct rec *r,
 			roc = 0;
 		else
 			roc = fabs(vr) < fabs(dvr) ? vr : dvr;
-		cand = isnan(a->e[E_ALT]) || isnan(spd) ? PH_NONE :
+		cand = isnan(a->e[E_ALT]) || isnan(spd) ? PHASE_NONE :
 		    phase_fuzzy(a->e[E_ALT], roc, spd);
 	}
-	if (cand == PH_NONE || cand == a->phase)
-		a->pending = PH_NONE;
-	else if (a->phase == PH_NONE) {
+	if (cand == PHASE_NONE || cand == a->phase)
+		a->pending = PHASE_NONE;
+	else if (a->phase == PHASE_NONE) {
 		a->phase = (uint8_t)cand;
-		a->pending = PH_NONE;
+		a->pending = PHASE_NONE;
 	} else if (cand != a->pending) {
 		a->pending = (uint8_t)cand;
 		a->pend_since = r->t;
 	}
-	if (a->pending != PH_NONE && r->t - a->pend_since >= o->phase_dwell_ms) {
+	if (a->pending != PHASE_NONE && r->t - a->pend_since >= o->phase_dwell_ms) {
 		a->phase = a->pending;
-		a->pending = PH_NONE;
+		a->pending = PHASE_NONE;
 	}
 	k->phase = a->phase;
 }
@@ -616,7 +616,7 @@ kinematics(struct track *tk, struct ac *a, const struct rec *r, int fresh, struc
 	k->dt_s = k->dist_m = k->implied_speed = k->turn_rate = k->accel = NAN;
 	k->alt_change_m = k->vrate_error = NAN;
 	k->flags = 0;
-	k->phase = PH_NONE;
+	k->phase = PHASE_NONE;
 	for (i = 0; i < E_COUNT; i++)
 		in[i] = NAN;
 

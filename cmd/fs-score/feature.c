@@ -8,15 +8,6 @@
 
 #include "score.h"
 
-const char *const phase_names[PHASE_COUNT] = {
-	[PHASE_NONE] = NULL,
-	[PHASE_GROUND] = "GROUND",
-	[PHASE_CLIMB] = "CLIMB",
-	[PHASE_DESCENT] = "DESCENT",
-	[PHASE_CRUISE] = "CRUISE",
-	[PHASE_LEVEL] = "LEVEL",
-};
-
 static const char *const own_names[] = {
 	"anomaly_score", "is_anomaly", "velocity_anomaly", "altitude_anomaly",
 	"anomaly_reasons",
@@ -54,17 +45,6 @@ featmap_init(struct featmap *fm, char *const *names, int nfeat)
 	add(fm, "quality_flags", FM_FLAGS, -1);
 	for (i = 0; i < sizeof own_names / sizeof own_names[0]; i++)
 		add(fm, own_names[i], FM_OWN, -1);
-}
-
-int
-phase_code(const char *s, size_t n)
-{
-	int p;
-
-	for (p = 1; p < PHASE_COUNT; p++)
-		if (strlen(phase_names[p]) == n && memcmp(phase_names[p], s, n) == 0)
-			return p;
-	return PHASE_NONE;
 }
 
 /*
