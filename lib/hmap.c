@@ -43,6 +43,7 @@ hmap_find(const struct hmap *m, uint32_t hash, size_t *pos)
 	return HMAP_NONE;
 }
 
+/* insert files slot value s in the first empty slot of its run; there is one. */
 static void
 insert(struct hmap *m, uint64_t s)
 {
@@ -53,6 +54,7 @@ insert(struct hmap *m, uint64_t s)
 	m->slot[i] = s;
 }
 
+/* resize refiles every entry in a table of 2^bits slots. */
 static void
 resize(struct hmap *m, unsigned bits)
 {
