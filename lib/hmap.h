@@ -37,8 +37,9 @@ uint32_t hmap_hash(const void *p, size_t n);
 /*
  * hmap_find returns the next index filed under hash, or HMAP_NONE when
  * there are no more. *pos is the place in the probe run: 0 to start,
- * then as the last call left it. A caller whose keys can share a hash
- * loops until the entry at the index holds its key.
+ * then as the last call left it; a put, del or move in between makes
+ * it meaningless. A caller whose keys can share a hash loops until the
+ * entry at the index holds its key.
  */
 uint32_t hmap_find(const struct hmap *m, uint32_t hash, size_t *pos);
 
