@@ -174,6 +174,17 @@ cli_double(const char *s, double min, double max, const char *name)
 	return v;
 }
 
+int
+cli_list(const char **s, const char **item, size_t *n)
+{
+	if (*s == NULL)
+		return 0;
+	*item = *s;
+	*n = strcspn(*s, ",");
+	*s = (*s)[*n] == ',' ? *s + *n + 1 : NULL;
+	return 1;
+}
+
 int64_t
 cli_duration(const char *s, const char *name)
 {

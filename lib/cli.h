@@ -98,4 +98,13 @@ double cli_double(const char *s, double min, double max, const char *name);
 int64_t cli_duration(const char *s, const char *name);	/* milliseconds */
 size_t cli_size(const char *s, const char *name);	/* bytes, K/M/G suffixes */
 
+/*
+ * cli_list steps through the items of a comma-separated list: *s starts
+ * at the list; each call points *item at the next item, *n bytes long
+ * (it may be empty, and is not NUL-terminated), and returns 1; after
+ * the last item *s is NULL, and the next call returns 0. "" is one
+ * empty item, "a," two items.
+ */
+int cli_list(const char **s, const char **item, size_t *n);
+
 #endif

@@ -16,6 +16,8 @@
 #include "buf.h"
 #include "cli.h"
 #include "event.h"
+#include "phase.h"
+#include "qflag.h"
 
 /* The SYNOPSIS of fs-clean(1); --help prints it, and so does a usage error. */
 #define CLEAN_USAGE \
@@ -101,31 +103,6 @@ struct reject_code {
 	const char *counter;
 };
 extern const struct reject_code reject_codes[];
-
-/* Quality flags, in the order they are written. */
-enum {
-	QF_OUT_OF_ORDER,
-	QF_POSITION_JUMP,
-	QF_STUCK_POSITION,
-	QF_ALTITUDE_SPIKE,
-	QF_IMPOSSIBLE_SPEED,
-	QF_COUNT
-};
-extern const char *const qf_names[QF_COUNT];
-extern const char *const qf_counters[QF_COUNT];
-
-/* Flight phases; PH_NONE is written as null. */
-enum {
-	PH_NONE,
-	PH_GROUND,
-	PH_CLIMB,
-	PH_DESCENT,
-	PH_CRUISE,
-	PH_LEVEL,
-};
-
-/* phase_name returns "GROUND" etc., or NULL for PH_NONE. */
-const char *phase_name(int phase);
 
 /*
  * phase_fuzzy labels one state of flight with OpenAP's fuzzy rules:

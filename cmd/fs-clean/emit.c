@@ -186,7 +186,7 @@ emit_record(struct buf *b, const struct event *ev, const char *obj, size_t objle
 	KEY("vertical_rate_error");
 	q += fixed(q, k->vrate_error, 2);
 	KEY("flight_phase");
-	if ((ph = phase_name(k->phase)) != NULL) {
+	if ((ph = phase_names[k->phase]) != NULL) {
 		*q++ = '"';
 		n = (int)strlen(ph);
 		memcpy(q, ph, (size_t)n);
@@ -201,8 +201,8 @@ emit_record(struct buf *b, const struct event *ev, const char *obj, size_t objle
 			if (n++ > 0)
 				*q++ = ',';
 			*q++ = '"';
-			memcpy(q, qf_names[i], strlen(qf_names[i]));
-			q += strlen(qf_names[i]);
+			memcpy(q, qflag_names[i], strlen(qflag_names[i]));
+			q += strlen(qflag_names[i]);
 			*q++ = '"';
 		}
 	*q++ = ']';

@@ -62,22 +62,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-const char *const qf_names[QF_COUNT] = {
-	[QF_OUT_OF_ORDER] = "out_of_order",
-	[QF_POSITION_JUMP] = "position_jump",
-	[QF_STUCK_POSITION] = "stuck_position",
-	[QF_ALTITUDE_SPIKE] = "altitude_spike",
-	[QF_IMPOSSIBLE_SPEED] = "impossible_speed",
-};
-
-const char *const qf_counters[QF_COUNT] = {
-	[QF_OUT_OF_ORDER] = "flag_out_of_order",
-	[QF_POSITION_JUMP] = "flag_position_jump",
-	[QF_STUCK_POSITION] = "flag_stuck_position",
-	[QF_ALTITUDE_SPIKE] = "flag_altitude_spike",
-	[QF_IMPOSSIBLE_SPEED] = "flag_impossible_speed",
-};
-
 /* Everything the loop needs, in one place for the idle hook and the helpers. */
 struct run {
 	struct clean_opts o;
@@ -88,6 +72,7 @@ struct run {
 	struct track *tk;
 	struct buf rec;
 	uint64_t *flag_count[QF_COUNT];
+	char flag_name[QF_COUNT][32];	/* their counters' names */
 	uint64_t *expired, *evicted, *dedup_evicted;
 	int64_t now;			/* the clock, as clock_ms last read it */
 	unsigned clock_age;		/* records since */
@@ -107,21 +92,19 @@ parse_require(const char *s)
 		{ "velocity", REQ_VELOCITY },
 	};
 	unsigned bits = 0;
+	const char *item;
 	size_t i, n;
 
-	for (;;) {
-		n = strcspn(s, ",");
+	while (cli_list(&s, &item, &n)) {
 		for (i = 0; i < sizeof what / sizeof what[0]; i++)
-			if (strlen(what[i].name) == n && strncmp(what[i].name, s, n) == 0)
+			if (strlen(what[i].name) == n && strncmp(what[i].name, item, n) == 0)
 				break;
 		if (i == sizeof what / sizeof what[0])
 			fs_errx(EXIT_USAGE, "invalid require '%.*s': not position, altitude "
-			    "or velocity", (int)n, s);
+			    "or velocity", (int)n, item);
 		bits |= what[i].bit;
-		if (s[n] == '\0')
-			return bits;
-		s += n + 1;
 	}
+	return bits;
 }
 
 static void
@@ -372,8 +355,10 @@ main(int argc, char **argv)
 		return EXIT_FAIL;
 	if (io_out_stdout(&R.out, &R.c.io, "icao24") != 0)
 		return EXIT_FAIL;
-	for (i = 0; i < QF_COUNT; i++)
-		R.flag_count[i] = stats_counter(&R.st, qf_counters[i]);
+	for (i = 0; i < QF_COUNT; i++) {
+		snprintf(R.flag_name[i], sizeof R.flag_name[i], "flag_%s", qflag_names[i]);
+		R.flag_count[i] = stats_counter(&R.st, R.flag_name[i]);
+	}
 	R.expired = stats_counter(&R.st, "aircraft_expired");
 	R.evicted = stats_counter(&R.st, "aircraft_evicted");
 	R.dedup_evicted = stats_counter(&R.st, "dedup_evicted");

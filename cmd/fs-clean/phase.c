@@ -15,21 +15,6 @@
 
 #include "clean.h"
 
-static const char *const names[] = {
-	[PH_NONE] = NULL,
-	[PH_GROUND] = "GROUND",
-	[PH_CLIMB] = "CLIMB",
-	[PH_DESCENT] = "DESCENT",
-	[PH_CRUISE] = "CRUISE",
-	[PH_LEVEL] = "LEVEL",
-};
-
-const char *
-phase_name(int phase)
-{
-	return phase > PH_NONE && phase <= PH_LEVEL ? names[phase] : NULL;
-}
-
 static double
 gauss(double x, double mean, double sigma)
 {
@@ -80,7 +65,7 @@ int
 phase_fuzzy(double alt_ft, double roc_fpm, double spd_kt)
 {
 	double alt_gnd, alt_lo, alt_hi, roc_zero, roc_plus, roc_minus;
-	double spd_hi, spd_md, spd_lo, rule[PH_LEVEL + 1], best;
+	double spd_hi, spd_md, spd_lo, rule[PHASE_LEVEL + 1], best;
 	int p, win;
 
 	/* OpenAP's universes: altitude 0..40000 ft, rate ±4000 ft/min, speed 0..600 kt. */
@@ -98,15 +83,15 @@ phase_fuzzy(double alt_ft, double roc_fpm, double spd_kt)
 	spd_md = gauss(spd_kt, 300, 100);
 	spd_lo = gauss(spd_kt, 0, 50);
 
-	rule[PH_GROUND] = min3(alt_gnd, roc_zero, spd_lo);
-	rule[PH_CLIMB] = min3(alt_lo, roc_plus, spd_md);
-	rule[PH_DESCENT] = min3(alt_lo, roc_minus, spd_md);
-	rule[PH_CRUISE] = min3(alt_hi, roc_zero, spd_hi);
-	rule[PH_LEVEL] = min3(alt_lo, roc_zero, spd_md);
+	rule[PHASE_GROUND] = min3(alt_gnd, roc_zero, spd_lo);
+	rule[PHASE_CLIMB] = min3(alt_lo, roc_plus, spd_md);
+	rule[PHASE_DESCENT] = min3(alt_lo, roc_minus, spd_md);
+	rule[PHASE_CRUISE] = min3(alt_hi, roc_zero, spd_hi);
+	rule[PHASE_LEVEL] = min3(alt_lo, roc_zero, spd_md);
 
-	win = PH_LEVEL;
+	win = PHASE_LEVEL;
 	best = -1;
-	for (p = PH_GROUND; p <= PH_LEVEL; p++)
+	for (p = PHASE_GROUND; p <= PHASE_LEVEL; p++)
 		if (rule[p] >= best) {
 			best = rule[p];
 			win = p;

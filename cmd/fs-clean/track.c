@@ -2,10 +2,9 @@
  * Per-aircraft state: deduplication, kinematics from the previous
  * report, quality flags and the streaming flight phase.
  *
- * The state lives in a dense array of struct ac, found through an
- * open-addressing hash index keyed by the 24-bit address (linear
- * probing, backward-shift deletion, so no tombstones). Nothing is
- * allocated per record: the arrays grow by doubling, and an aircraft's
+ * The state lives in a dense array of struct ac, found through a hash
+ * index (hmap) keyed by the 24-bit address. Nothing is allocated per
+ * record: the arrays grow by doubling, and an aircraft's
  * list of recent timestamps is allocated when it first needs one.
  *
  * State expires after --idle of event time without a report. Event
@@ -20,6 +19,7 @@
 #include "buf.h"
 #include "clean.h"
 #include "geo.h"
+#include "hmap.h"
 
 #define KT (1852.0 / 3600.0)		/* metres per second in a knot */
 #define FT 0.3048			/* metres in a foot */
@@ -61,9 +61,7 @@ struct ac {
 
 struct track {
 	const struct clean_opts *o;
-	uint64_t *slot;			/* (icao + 1) << 32 | index; 0 empty */
-	unsigned bits;
-	size_t nslot;
+	struct hmap map;		/* icao24 (the hash is the key) to index in ac */
 	struct ac *ac;
 	size_t nac, cap;		/* entries used (live or free), allocated */
 	uint32_t *freelist;
@@ -78,87 +76,12 @@ struct track {
 	uint64_t expired, evicted, dedup_evicted;
 };
 
-static uint32_t
-hash(const struct track *tk, uint32_t icao)
-{
-	return (icao * 2654435761u) >> (32 - tk->bits);
-}
-
-static uint32_t
-slot_key(uint64_t s)
-{
-	return (uint32_t)(s >> 32) - 1;
-}
-
-static long
-slot_find(const struct track *tk, uint32_t icao)
-{
-	size_t i = hash(tk, icao), mask = tk->nslot - 1;
-	uint64_t want = (uint64_t)(icao + 1) << 32;
-
-	while (tk->slot[i] != 0) {
-		if ((tk->slot[i] & 0xffffffff00000000ULL) == want)
-			return (long)i;
-		i = (i + 1) & mask;
-	}
-	return -1;
-}
-
-static void
-slot_put(struct track *tk, uint32_t icao, uint32_t idx)
-{
-	size_t i = hash(tk, icao), mask = tk->nslot - 1;
-
-	while (tk->slot[i] != 0)
-		i = (i + 1) & mask;
-	tk->slot[i] = (uint64_t)(icao + 1) << 32 | idx;
-}
-
-/* slot_del empties slot i and shifts back the entries of its probe run. */
-static void
-slot_del(struct track *tk, size_t i)
-{
-	size_t j = i, k, mask = tk->nslot - 1;
-
-	tk->slot[i] = 0;
-	for (;;) {
-		j = (j + 1) & mask;
-		if (tk->slot[j] == 0)
-			return;
-		k = hash(tk, slot_key(tk->slot[j]));
-		/* The entry at j may move to i unless its home k lies cyclically in (i, j]. */
-		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-			continue;
-		tk->slot[i] = tk->slot[j];
-		tk->slot[j] = 0;
-		i = j;
-	}
-}
-
-static void
-rehash(struct track *tk, unsigned bits)
-{
-	uint64_t *old = tk->slot;
-	size_t i, n = tk->nslot;
-
-	tk->bits = bits;
-	tk->nslot = (size_t)1 << bits;
-	tk->slot = xcalloc(tk->nslot, sizeof *tk->slot);
-	for (i = 0; i < n; i++)
-		if (old[i] != 0)
-			slot_put(tk, slot_key(old[i]), (uint32_t)old[i]);
-	free(old);
-}
-
 struct track *
 track_new(const struct clean_opts *o)
 {
 	struct track *tk = xcalloc(1, sizeof *tk);
 
 	tk->o = o;
-	tk->bits = 10;
-	tk->nslot = (size_t)1 << tk->bits;
-	tk->slot = xcalloc(tk->nslot, sizeof *tk->slot);
 	tk->next_sweep = NONE;
 	return tk;
 }
@@ -173,7 +96,7 @@ track_free(struct track *tk)
 	for (i = 0; i < tk->nac; i++)
 		free(tk->ac[i].ts);
 	free(tk->ac);
-	free(tk->slot);
+	hmap_free(&tk->map);
 	free(tk->freelist);
 	free(tk->scratch);
 	free(tk);
@@ -213,10 +136,8 @@ static void
 evict(struct track *tk, size_t idx)
 {
 	struct ac *a = &tk->ac[idx];
-	long s = slot_find(tk, a->icao);
 
-	if (s >= 0)
-		slot_del(tk, (size_t)s);
+	hmap_del(&tk->map, a->icao, (uint32_t)idx);
 	tk->dedup_total -= a->ts_len;
 	free(a->ts);
 	memset(a, 0, sizeof *a);
@@ -301,18 +222,16 @@ sweep_cap(struct track *tk)
 static struct ac *
 lookup(struct track *tk, uint32_t icao, int *fresh)
 {
-	long s = slot_find(tk, icao);
-	uint32_t idx;
+	size_t pos = 0;
+	uint32_t idx = hmap_find(&tk->map, icao, &pos);
 
-	if (s >= 0) {
+	if (idx != HMAP_NONE) {
 		*fresh = 0;
-		return &tk->ac[(uint32_t)tk->slot[s]];
+		return &tk->ac[idx];
 	}
 	*fresh = 1;
 	if (tk->live >= tk->o->max_aircraft)
 		sweep_cap(tk);
-	if ((tk->live + 1) * 2 > tk->nslot)
-		rehash(tk, tk->bits + 1);
 	if (tk->nfree > 0)
 		idx = tk->freelist[--tk->nfree];
 	else {
@@ -326,7 +245,7 @@ lookup(struct track *tk, uint32_t icao, int *fresh)
 		tk->ac[idx].ts_len = tk->ac[idx].ts_cap = 0;
 	}
 	reset(tk, &tk->ac[idx], icao);
-	slot_put(tk, icao, idx);
+	hmap_put(&tk->map, icao, idx);
 	tk->live++;
 	return &tk->ac[idx];
 }
@@ -480,7 +399,7 @@ phase_update(struct track *tk, struct ac *a, const struct rec *r,
 		smooth(a, i, in[i], r->t, tau, alpha);
 	a->t_ph = r->t;
 	if (r->on_ground == 1)
-		cand = PH_GROUND;
+		cand = PHASE_GROUND;
 	else {
 		spd = a->e[E_SPD];
 		if (isnan(spd) || a->e[E_ISPD] < spd)
@@ -495,21 +414,21 @@ phase_update(struct track *tk, struct ac *a, const struct rec *r,
 			roc = 0;
 		else
 			roc = fabs(vr) < fabs(dvr) ? vr : dvr;
-		cand = isnan(a->e[E_ALT]) || isnan(spd) ? PH_NONE :
+		cand = isnan(a->e[E_ALT]) || isnan(spd) ? PHASE_NONE :
 		    phase_fuzzy(a->e[E_ALT], roc, spd);
 	}
-	if (cand == PH_NONE || cand == a->phase)
-		a->pending = PH_NONE;
-	else if (a->phase == PH_NONE) {
+	if (cand == PHASE_NONE || cand == a->phase)
+		a->pending = PHASE_NONE;
+	else if (a->phase == PHASE_NONE) {
 		a->phase = (uint8_t)cand;
-		a->pending = PH_NONE;
+		a->pending = PHASE_NONE;
 	} else if (cand != a->pending) {
 		a->pending = (uint8_t)cand;
 		a->pend_since = r->t;
 	}
-	if (a->pending != PH_NONE && r->t - a->pend_since >= o->phase_dwell_ms) {
+	if (a->pending != PHASE_NONE && r->t - a->pend_since >= o->phase_dwell_ms) {
 		a->phase = a->pending;
-		a->pending = PH_NONE;
+		a->pending = PHASE_NONE;
 	}
 	k->phase = a->phase;
 }
@@ -697,7 +616,7 @@ kinematics(struct track *tk, struct ac *a, const struct rec *r, int fresh, struc
 	k->dt_s = k->dist_m = k->implied_speed = k->turn_rate = k->accel = NAN;
 	k->alt_change_m = k->vrate_error = NAN;
 	k->flags = 0;
-	k->phase = PH_NONE;
+	k->phase = PHASE_NONE;
 	for (i = 0; i < E_COUNT; i++)
 		in[i] = NAN;
 

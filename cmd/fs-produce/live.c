@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -231,70 +232,28 @@ rec_write(const struct rec *r, struct buf *b)
 
 /* --- Positions already sent ------------------------------------------------------ */
 
-static uint64_t
-hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static struct seen_ent *
-seen_slot(struct seen *s, const char *key)
-{
-	size_t i = (size_t)hash(key) & (s->cap - 1);
-
-	while (s->v[i].key != NULL && strcmp(s->v[i].key, key) != 0)
-		i = (i + 1) & (s->cap - 1);
-	return &s->v[i];
-}
-
-/* seen_rehash moves the entries into a table of cap slots, leaving out those unseen since before. */
-static void
-seen_rehash(struct seen *s, size_t cap, int64_t before)
-{
-	struct seen old = *s;
-	struct seen_ent *e;
-	size_t i;
-
-	s->v = xcalloc(cap, sizeof s->v[0]);
-	s->cap = cap;
-	s->n = 0;
-	for (i = 0; i < old.cap; i++) {
-		if (old.v[i].key == NULL)
-			continue;
-		if (old.v[i].mono < before) {
-			free(old.v[i].key);
-			continue;
-		}
-		e = seen_slot(s, old.v[i].key);
-		*e = old.v[i];
-		s->n++;
-	}
-	free(old.v);
-}
-
+/* seen_expire forgets the aircraft unseen since before, and refiles the others. */
 static void
 seen_expire(struct seen *s, int64_t before)
 {
-	size_t i, stale = 0;
+	size_t i, n = 0;
 
-	for (i = 0; i < s->cap; i++)
-		stale += s->v[i].key != NULL && s->v[i].mono < before;
-	if (stale > 0)
-		seen_rehash(s, s->cap, before);
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].mono >= before)
+			s->v[n++] = s->v[i];
+	if (n == s->n)
+		return;
+	s->n = n;
+	hmap_clear(&s->map);
+	for (i = 0; i < n; i++)
+		hmap_put(&s->map, s->v[i].hash, (uint32_t)i);
 }
 
 static void
 seen_free(struct seen *s)
 {
-	size_t i;
-
-	for (i = 0; i < s->cap; i++)
-		free(s->v[i].key);
 	free(s->v);
+	hmap_free(&s->map);
 	memset(s, 0, sizeof *s);
 }
 
@@ -306,17 +265,26 @@ static int
 seen_unchanged(struct seen *s, const char *key, int64_t ts, int64_t tolerance, int64_t now)
 {
 	struct seen_ent *e;
+	uint32_t h = hmap_hash(key, strlen(key)), i;
+	size_t pos = 0;
 
-	if (2 * (s->n + 1) > s->cap)
-		seen_rehash(s, s->cap ? 2 * s->cap : 256, INT64_MIN);
-	e = seen_slot(s, key);
-	if (e->key == NULL) {
-		e->key = xstrdup(key);
-		s->n++;
-	} else if (llabs(ts - e->ts) <= tolerance) {
-		e->mono = now;
+	while ((i = hmap_find(&s->map, h, &pos)) != HMAP_NONE && strcmp(s->v[i].key, key) != 0)
+		;
+	if (i == HMAP_NONE) {
+		if (s->n == s->cap) {
+			s->cap = s->cap ? 2 * s->cap : 256;
+			s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+		}
+		i = (uint32_t)s->n++;
+		e = &s->v[i];
+		snprintf(e->key, sizeof e->key, "%s", key);
+		e->hash = h;
+		hmap_put(&s->map, h, i);
+	} else if (llabs(ts - s->v[i].ts) <= tolerance) {
+		s->v[i].mono = now;
 		return 1;
 	}
+	e = &s->v[i];
 	e->ts = ts;
 	e->mono = now;
 	return 0;

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "hmap.h"
 #include "http.h"
 #include "io.h"
 #include "reject.h"
@@ -69,7 +70,8 @@ struct rec {
 };
 
 struct seen_ent {
-	char *key;
+	char key[16];		/* as struct rec's */
+	uint32_t hash;
 	int64_t ts;		/* the position time last sent */
 	int64_t mono;		/* when the aircraft was last in a response */
 };
@@ -77,7 +79,8 @@ struct seen_ent {
 /* seen maps an aircraft to the time of the position last sent for it. */
 struct seen {
 	struct seen_ent *v;
-	size_t cap, n;
+	size_t n, cap;
+	struct hmap map;	/* key to index in v */
 };
 
 struct live {

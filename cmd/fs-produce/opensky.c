@@ -117,29 +117,23 @@ parse_bbox(struct opensky *o, const char *arg)
 {
 	static const char *const names[4] = { "lamin", "lomin", "lamax", "lomax" };
 	static const double lim[4] = { 90, 180, 90, 180 };
-	char tmp[256], label[32];
+	char num[256], label[32];
+	const char *s = arg, *p;
 	double v[4], area;
-	char *p, *end;
+	size_t n;
 	int i;
 
-	if (strlen(arg) >= sizeof tmp)
+	if (strlen(arg) >= sizeof num)
 		fs_errx(EXIT_USAGE, "invalid bbox '%s': too long", arg);
-	strcpy(tmp, arg);
-	p = tmp;
-	for (i = 0; i < 4; i++) {
-		end = strchr(p, ',');
-		if ((end == NULL) != (i == 3))
+	for (i = 0; i < 4 && cli_list(&s, &p, &n); i++) {
+		if ((s == NULL) != (i == 3))
 			fs_errx(EXIT_USAGE, "invalid bbox '%s': not four numbers "
 			    "LAMIN,LOMIN,LAMAX,LOMAX", arg);
-		if (end != NULL)
-			*end = '\0';
+		snprintf(num, sizeof num, "%.*s", (int)n, p);
 		snprintf(label, sizeof label, "bbox %s", names[i]);
-		v[i] = cli_double(p, -lim[i], lim[i], label);
+		v[i] = cli_double(num, -lim[i], lim[i], label);
 		buf_addf(&o->query, "&%s=", names[i]);
-		http_urlencode(&o->query, p);
-		/* Not past the last number: end is NULL there (clang's UBSan). */
-		if (end != NULL)
-			p = end + 1;
+		http_urlencode(&o->query, num);
 	}
 	if (v[0] >= v[2])
 		fs_errx(EXIT_USAGE, "invalid bbox '%s': LAMIN is not below LAMAX", arg);
@@ -154,12 +148,10 @@ parse_bbox(struct opensky *o, const char *arg)
 static void
 parse_icao24(struct opensky *o, const char *arg)
 {
-	const char *p = arg, *end;
+	const char *s = arg, *p;
 	size_t n, i;
 
-	for (;;) {
-		end = strchr(p, ',');
-		n = end != NULL ? (size_t)(end - p) : strlen(p);
+	while (cli_list(&s, &p, &n)) {
 		for (i = 0; i < n && isxdigit((unsigned char)p[i]); i++)
 			;
 		if (n != 6 || i != 6)
@@ -168,9 +160,6 @@ parse_icao24(struct opensky *o, const char *arg)
 		buf_adds(&o->query, "&icao24=");
 		for (i = 0; i < 6; i++)
 			buf_addc(&o->query, (char)tolower((unsigned char)p[i]));
-		if (end == NULL)
-			break;
-		p = end + 1;
 	}
 }
 

@@ -271,16 +271,14 @@ bad_faults(const char *spec, const char *item, size_t n, const char *why)
 static void
 parse_faults(const char *spec, double *rate)
 {
-	const char *p = spec, *end, *eq;
+	const char *s = spec, *p, *end, *eq;
 	char name[64], val[64], label[80];
-	size_t nlen, vlen;
+	size_t n, nlen, vlen;
 	double r;
 	int i, f;
 
-	for (;;) {
-		end = strchr(p, ',');
-		if (end == NULL)
-			end = p + strlen(p);
+	while (cli_list(&s, &p, &n)) {
+		end = p + n;
 		eq = memchr(p, '=', (size_t)(end - p));
 		if (eq == NULL || eq == p)
 			bad_faults(spec, p, (size_t)(end - p), "is not name=rate");
@@ -304,9 +302,6 @@ parse_faults(const char *spec, double *rate)
 		for (i = 0; i < NFAULTS; i++)
 			if (f < 0 || f == i)
 				rate[i] = r;
-		if (*end == '\0')
-			break;
-		p = end + 1;
 	}
 }
 

@@ -8,23 +8,6 @@
 
 #include "score.h"
 
-const char *const phase_names[PHASE_COUNT] = {
-	[PHASE_NONE] = NULL,
-	[PHASE_GROUND] = "GROUND",
-	[PHASE_CLIMB] = "CLIMB",
-	[PHASE_DESCENT] = "DESCENT",
-	[PHASE_CRUISE] = "CRUISE",
-	[PHASE_LEVEL] = "LEVEL",
-};
-
-const char *const qflag_names[QFLAG_COUNT] = {
-	[QFLAG_POSITION_JUMP] = "position_jump",
-	[QFLAG_ALTITUDE_SPIKE] = "altitude_spike",
-	[QFLAG_IMPOSSIBLE_SPEED] = "impossible_speed",
-	[QFLAG_STUCK_POSITION] = "stuck_position",
-	[QFLAG_OUT_OF_ORDER] = "out_of_order",
-};
-
 static const char *const own_names[] = {
 	"anomaly_score", "is_anomaly", "velocity_anomaly", "altitude_anomaly",
 	"anomaly_reasons",
@@ -62,17 +45,6 @@ featmap_init(struct featmap *fm, char *const *names, int nfeat)
 	add(fm, "quality_flags", FM_FLAGS, -1);
 	for (i = 0; i < sizeof own_names / sizeof own_names[0]; i++)
 		add(fm, own_names[i], FM_OWN, -1);
-}
-
-int
-phase_code(const char *s, size_t n)
-{
-	int p;
-
-	for (p = 1; p < PHASE_COUNT; p++)
-		if (strlen(phase_names[p]) == n && memcmp(phase_names[p], s, n) == 0)
-			return p;
-	return PHASE_NONE;
 }
 
 /*
@@ -129,23 +101,6 @@ value(const char *p, size_t n)
 	return NAN;
 }
 
-static unsigned
-flags(const char *p, size_t n)
-{
-	unsigned f = 0;
-	size_t len;
-	int i;
-
-	if (n <= 2)
-		return 0;
-	for (i = 0; i < QFLAG_COUNT; i++) {
-		len = strlen(qflag_names[i]);
-		if (memmem(p, n, qflag_names[i], len) != NULL)
-			f |= 1u << i;
-	}
-	return f;
-}
-
 static int
 squawk(const struct ev_val *v)
 {
@@ -199,7 +154,7 @@ features(const struct event *ev, const struct featmap *fm, int nfeat,
 			if (fm->e[j].feat >= 0)
 				raw[fm->e[j].feat] = e->phase != PHASE_NONE ? e->phase : NAN;
 		} else if (slot == FM_FLAGS)
-			e->flags = flags(p, n);
+			e->flags = qflag_parse(p, n);
 		else
 			e->own = 1;
 	}

@@ -43,9 +43,13 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* The quality flags that make a record an anomaly; out_of_order does not. */
-#define ANOMALY_FLAGS ((1u << QFLAG_POSITION_JUMP) | (1u << QFLAG_ALTITUDE_SPIKE) | \
-	(1u << QFLAG_IMPOSSIBLE_SPEED) | (1u << QFLAG_STUCK_POSITION))
+/*
+ * The quality flags that make a record an anomaly (out_of_order does
+ * not), in the order anomaly_reasons names them.
+ */
+static const int anomaly_flags[] = {
+	QF_POSITION_JUMP, QF_ALTITUDE_SPIKE, QF_IMPOSSIBLE_SPEED, QF_STUCK_POSITION
+};
 
 /* What training needs, from the options. */
 struct train_opts {
@@ -98,31 +102,27 @@ on_hup(int sig)
 static void
 parse_features(struct train_opts *t, const char *list)
 {
-	const char *s = list;
+	const char *s = list, *item;
 	size_t n;
 	int i;
 
 	for (i = 0; i < t->nfeat; i++)
 		free(t->feat[i]);
 	t->nfeat = 0;
-	for (;;) {
-		n = strcspn(s, ",");
+	while (cli_list(&s, &item, &n)) {
 		if (n == 0)
 			fs_errx(EXIT_USAGE, "invalid features '%s': empty name", list);
 		if (t->nfeat == MAX_FEATURES)
 			fs_errx(EXIT_USAGE, "invalid features '%s': more than %d", list,
 			    MAX_FEATURES);
 		t->feat[t->nfeat] = xmalloc(n + 1);
-		memcpy(t->feat[t->nfeat], s, n);
+		memcpy(t->feat[t->nfeat], item, n);
 		t->feat[t->nfeat][n] = '\0';
 		for (i = 0; i < t->nfeat; i++)
 			if (strcmp(t->feat[i], t->feat[t->nfeat]) == 0)
 				fs_errx(EXIT_USAGE, "invalid features '%s': '%s' twice", list,
 				    t->feat[i]);
 		t->nfeat++;
-		if (s[n] == '\0')
-			return;
-		s += n + 1;
 	}
 }
 
@@ -368,7 +368,8 @@ score(struct run *R, struct event *ev, ledger_tok tok)
 	features(ev, &R->fm, m->nfeat, raw, &e);
 	scale_row(m, raw, x);
 	s = iforest_score(m, x);
-	fl = e.flags & ANOMALY_FLAGS;
+	for (fl = 0, i = 0; i < sizeof anomaly_flags / sizeof *anomaly_flags; i++)
+		fl |= e.flags & 1u << anomaly_flags[i];
 	bad = s > m->threshold || e.squawk != 0 || fl != 0;
 	buf_reset(b);
 	if (!e.own) {
@@ -404,12 +405,12 @@ score(struct run *R, struct event *ev, ledger_tok tok)
 	}
 	if (fl != 0)
 		(*R->by_flags)++;
-	for (i = 0; i < QFLAG_COUNT; i++)
-		if (fl & (1u << i)) {
+	for (i = 0; i < sizeof anomaly_flags / sizeof *anomaly_flags; i++)
+		if (fl & (1u << anomaly_flags[i])) {
 			if (n++)
 				buf_addc(b, ',');
 			buf_addc(b, '"');
-			buf_adds(b, qflag_names[i]);
+			buf_adds(b, qflag_names[anomaly_flags[i]]);
 			buf_addc(b, '"');
 		}
 	LIT(b, "]}\n");

@@ -15,6 +15,8 @@
 #include "buf.h"
 #include "cli.h"
 #include "event.h"
+#include "phase.h"
+#include "qflag.h"
 
 /* The SYNOPSIS of fs-score(1); --help prints it, and so does a usage error. */
 #define SCORE_USAGE \
@@ -29,11 +31,6 @@
 #define MAX_FEATURES 32
 #define DEFAULT_FEATURES "velocity_kt,altitude_ft,vertical_rate_fpm,implied_speed," \
 	"turn_rate,accel,alt_change_m,vertical_rate_error,flight_phase"
-
-/* Flight phases as fs-clean names them; 0 is none (null or unknown). */
-enum { PHASE_NONE, PHASE_GROUND, PHASE_CLIMB, PHASE_DESCENT, PHASE_CRUISE,
-	PHASE_LEVEL, PHASE_COUNT };
-extern const char *const phase_names[PHASE_COUNT];
 
 /*
  * One node of a tree. Trees are flat arrays in preorder: an inner
@@ -130,14 +127,11 @@ int model_load(struct model *m, const char *path, char *err, size_t errsz);
 struct evidence {
 	int phase;		/* PHASE_* */
 	int squawk;		/* 7500, 7600, 7700 or 0 */
-	unsigned flags;		/* 1 << QFLAG_* from quality_flags */
+	unsigned flags;		/* 1 << QF_* from quality_flags (qflag.h) */
 	double vel, alt;	/* velocity (m/s), altitude (m); NaN when null */
 	int own;		/* the record already has fields fs-score adds */
 };
 
-enum { QFLAG_POSITION_JUMP, QFLAG_ALTITUDE_SPIKE, QFLAG_IMPOSSIBLE_SPEED,
-	QFLAG_STUCK_POSITION, QFLAG_OUT_OF_ORDER, QFLAG_COUNT };
-extern const char *const qflag_names[QFLAG_COUNT];
 
 /* Which top-level keys fs-score reads, built once per model by featmap_init. */
 struct featmap {
@@ -159,8 +153,5 @@ void featmap_init(struct featmap *fm, char *const *names, int nfeat);
  */
 void features(const struct event *ev, const struct featmap *fm, int nfeat,
     double *raw, struct evidence *e);
-
-/* phase_code returns PHASE_* for a phase name, PHASE_NONE when unknown. */
-int phase_code(const char *s, size_t n);
 
 #endif

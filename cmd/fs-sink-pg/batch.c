@@ -40,7 +40,7 @@ tabrows_free(struct tabrows *r)
 	free(r->koff);
 	free(r->hash);
 	free(r->prefix);
-	free(r->set);
+	hmap_free(&r->set);
 }
 
 void
@@ -69,8 +69,8 @@ batch_clear(struct batch *b)
 		ledger_release(b->tok[i]);
 	for (t = 0; t < TAB_COUNT; t++) {
 		r = &b->t[t];
-		if (r->n > 0 && r->set != NULL)
-			memset(r->set, 0, r->setcap * sizeof *r->set);
+		if (r->n > 0)
+			hmap_clear(&r->set);
 		r->n = 0;
 		buf_reset(&r->copy);
 		buf_reset(&r->keys);
@@ -79,20 +79,17 @@ batch_clear(struct batch *b)
 	b->n = 0;
 }
 
-/* find returns the slot of key k in r's set: the one holding it, or the empty one where it goes. */
-static size_t
+/* find returns the row of r with key k, or HMAP_NONE. */
+static uint32_t
 find(const struct tabrows *r, const struct rowkey *k)
 {
-	size_t mask = r->setcap - 1, i = (size_t)k->hash & mask;
-	uint32_t row;
+	size_t pos = 0;
+	uint32_t i;
 
-	while ((row = r->set[i]) != 0) {
-		row--;
-		if (r->hash[row] == k->hash && r->koff[row + 1] - r->koff[row] == k->len &&
-		    memcmp(r->keys.p + r->koff[row], k->p, k->len) == 0)
-			return i;
-		i = (i + 1) & mask;
-	}
+	while ((i = hmap_find(&r->set, k->hash, &pos)) != HMAP_NONE)
+		if (r->koff[i + 1] - r->koff[i] == k->len &&
+		    memcmp(r->keys.p + r->koff[i], k->p, k->len) == 0)
+			break;
 	return i;
 }
 
@@ -101,24 +98,7 @@ batch_has_key(const struct batch *b, int t, const struct rowkey *k)
 {
 	const struct tabrows *r = &b->t[t];
 
-	return r->n > 0 && r->set[find(r, k)] != 0;
-}
-
-static void
-grow_set(struct tabrows *r)
-{
-	struct rowkey k;
-	int i;
-
-	free(r->set);
-	r->setcap = r->setcap ? r->setcap * 2 : 1024;
-	r->set = xcalloc(r->setcap, sizeof *r->set);
-	for (i = 0; i < r->n; i++) {
-		k.p = r->keys.p + r->koff[i];
-		k.len = r->koff[i + 1] - r->koff[i];
-		k.hash = r->hash[i];
-		r->set[find(r, &k)] = (uint32_t)i + 1;
-	}
+	return find(r, k) != HMAP_NONE;
 }
 
 void
@@ -152,8 +132,6 @@ batch_add(struct batch *b, int t, const struct buf *row, const struct rowkey *k,
 		r->hash = xrealloc(r->hash, (size_t)r->cap * sizeof *r->hash);
 		r->prefix = xrealloc(r->prefix, (size_t)r->cap * sizeof *r->prefix);
 	}
-	if ((size_t)(r->n + 1) * 2 > r->setcap)
-		grow_set(r);
 	if (r->n == 0)
 		r->off[0] = r->koff[0] = 0;
 	buf_add(&r->copy, row->p, row->len);
@@ -164,7 +142,7 @@ batch_add(struct batch *b, int t, const struct buf *row, const struct rowkey *k,
 	r->info[r->n] = k->info;
 	r->hash[r->n] = k->hash;
 	r->prefix[r->n] = k->prefix;
-	r->set[find(r, k)] = (uint32_t)r->n + 1;
+	hmap_put(&r->set, k->hash, (uint32_t)r->n);
 	r->n++;
 	b->n++;
 }
@@ -249,15 +227,9 @@ batch_sort(struct batch *b)
 		r->keys = r->keys2;
 		r->keys2 = swap;
 		/* The key set, for the new places of the rows. */
-		memset(r->set, 0, r->setcap * sizeof *r->set);
-		for (i = 0; i < r->n; i++) {
-			struct rowkey k2;
-
-			k2.p = r->keys.p + r->koff[i];
-			k2.len = r->koff[i + 1] - r->koff[i];
-			k2.hash = r->hash[i];
-			r->set[find(r, &k2)] = (uint32_t)i + 1;
-		}
+		hmap_clear(&r->set);
+		for (i = 0; i < r->n; i++)
+			hmap_put(&r->set, r->hash[i], (uint32_t)i);
 	}
 	buf_free(&tmp);
 }

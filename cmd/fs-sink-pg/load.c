@@ -108,8 +108,7 @@ struct acent {
 static struct {
 	struct acent *e;
 	int n, cap;
-	uint32_t *set;		/* entry + 1, 0 is empty */
-	size_t setcap;
+	struct hmap set;	/* icao24 to entry */
 	struct buf copy;
 } ac;
 
@@ -166,41 +165,34 @@ aircraft(const struct tabrows *r, int lo, int hi)
 {
 	const char *row, *f, *icao;
 	struct acent *e;
-	size_t need, mask, h, len;
+	size_t len, pos;
+	uint32_t h, j;
 	int i, k;
 
-	need = 16;
-	while (need < (size_t)(hi - lo) * 2)
-		need *= 2;
-	if (ac.setcap < need) {
-		free(ac.set);
-		ac.set = xcalloc(need, sizeof *ac.set);
-		ac.setcap = need;
-	} else
-		memset(ac.set, 0, ac.setcap * sizeof *ac.set);
-	mask = ac.setcap - 1;
+	hmap_clear(&ac.set);
 	ac.n = 0;
 	for (i = lo; i < hi; i++) {
 		row = r->copy.p + r->off[i];
 		icao = row + r->info[i].ac[AC_ICAO24];
 		len = 4 + get32(icao);
-		for (h = fnv1a(icao, len) & mask; ac.set[h] != 0; h = (h + 1) & mask) {
-			e = &ac.e[ac.set[h] - 1];
-			if (memcmp(e->f[AC_ICAO24], icao, len) == 0)
-				break;
-		}
-		if (ac.set[h] == 0) {
+		h = hmap_hash(icao, len);
+		pos = 0;
+		while ((j = hmap_find(&ac.set, h, &pos)) != HMAP_NONE &&
+		    memcmp(ac.e[j].f[AC_ICAO24], icao, len) != 0)
+			;
+		if (j == HMAP_NONE) {
 			if (ac.n == ac.cap) {
 				ac.cap = ac.cap ? ac.cap * 2 : 1024;
 				ac.e = xrealloc(ac.e, (size_t)ac.cap * sizeof *ac.e);
 			}
-			e = &ac.e[ac.n++];
+			j = (uint32_t)ac.n++;
+			e = &ac.e[j];
 			memset(e, 0, sizeof *e);
 			e->f[AC_ICAO24] = icao;
 			e->first = e->last = r->info[i].ms;
-			ac.set[h] = (uint32_t)ac.n;
+			hmap_put(&ac.set, h, j);
 		}
-		e = &ac.e[ac.set[h] - 1];
+		e = &ac.e[j];
 		if (r->info[i].ms < e->first)
 			e->first = r->info[i].ms;
 		if (r->info[i].ms > e->last)

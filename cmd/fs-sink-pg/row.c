@@ -447,7 +447,7 @@ row_encode(struct rowmaker *rm, const struct event *ev, int t, struct buf *out,
 	}
 	key->p = rm->key.p;
 	key->len = rm->key.len;
-	key->hash = fnv1a(key->p, key->len);
+	key->hash = hmap_hash(key->p, key->len);
 	/* The first field's data, after its length: an icao24, or a window's start. */
 	key->prefix = 0;
 	for (k = 0; k < 8; k++)

@@ -14,6 +14,7 @@
  * A new column goes in a new migration (ALTER TABLE ... ADD COLUMN) and
  * at the end of its table's list below, with its version in "since".
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -484,28 +485,44 @@ schema_prepare(void)
 
 /* --- Field names to columns -------------------------------------------- */
 
-#define LOOKUP_SIZE 256		/* a power of two, well above the number of names */
+#define LOOKUP_MAX 256		/* above the number of names */
 
 static struct {
 	const char *name;
 	size_t len;
 	struct colref ref;
-} lookup[LOOKUP_SIZE];
+} lookup[LOOKUP_MAX];
+static uint32_t nlookup;
+static struct hmap lookup_map;	/* name to entry */
+
+/* lookup_find returns the entry of name[0..len), whose hmap_hash is h, or HMAP_NONE. */
+static uint32_t
+lookup_find(const char *name, size_t len, uint32_t h)
+{
+	size_t pos = 0;
+	uint32_t i;
+
+	while ((i = hmap_find(&lookup_map, h, &pos)) != HMAP_NONE &&
+	    (lookup[i].len != len || memcmp(lookup[i].name, name, len) != 0))
+		;
+	return i;
+}
 
 static void
 lookup_add(const char *name, int t, int col)
 {
 	size_t n = strlen(name);
-	uint32_t i = (uint32_t)fnv1a(name, n) & (LOOKUP_SIZE - 1);
+	uint32_t h = hmap_hash(name, n), i = lookup_find(name, n, h);
 	int k;
 
-	while (lookup[i].name != NULL && strcmp(lookup[i].name, name) != 0)
-		i = (i + 1) & (LOOKUP_SIZE - 1);
-	if (lookup[i].name == NULL) {
+	if (i == HMAP_NONE) {
+		assert(nlookup < LOOKUP_MAX);
+		i = nlookup++;
 		lookup[i].name = name;
 		lookup[i].len = n;
 		for (k = 0; k < TAB_COUNT; k++)
 			lookup[i].ref.col[k] = -1;
+		hmap_put(&lookup_map, h, i);
 	}
 	lookup[i].ref.col[t] = (short)col;
 }
@@ -525,14 +542,9 @@ lookup_prepare(void)
 const struct colref *
 schema_lookup(const char *name, size_t len)
 {
-	uint32_t i = (uint32_t)fnv1a(name, len) & (LOOKUP_SIZE - 1);
+	uint32_t i = lookup_find(name, len, hmap_hash(name, len));
 
-	while (lookup[i].name != NULL) {
-		if (lookup[i].len == len && memcmp(lookup[i].name, name, len) == 0)
-			return &lookup[i].ref;
-		i = (i + 1) & (LOOKUP_SIZE - 1);
-	}
-	return NULL;
+	return i == HMAP_NONE ? NULL : &lookup[i].ref;
 }
 
 /* --- Migrations ------------------------------------------------------- */

@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "event.h"
+#include "hmap.h"
 #include "ledger.h"
 #include "line.h"
 #include "reject.h"
@@ -30,18 +31,6 @@
 	"                  [--batch N] [--batch-wait D] [--retries N] [--retry-max D]\n" \
 	"                  [common options] [file ...]\n" \
 	CLI_USAGE_COMMON
-
-/* fnv1a: the FNV-1a hash of p[0..n), for the hash tables of the program. */
-static inline uint64_t
-fnv1a(const char *p, size_t n)
-{
-	uint64_t h = 14695981039346656037ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-	return h;
-}
 
 
 /* The kinds of column: how a JSON value becomes a binary COPY field. */
@@ -112,7 +101,7 @@ struct rowinfo {
 struct rowkey {
 	const char *p;		/* the key's fields as in the row, in the row maker's key */
 	size_t len;
-	uint64_t hash;		/* fnv1a of the key */
+	uint32_t hash;		/* hmap_hash of the key */
 	uint64_t prefix;	/* its first 8 bytes of data, big-endian: the order, mostly */
 	struct rowinfo info;
 };
@@ -152,11 +141,11 @@ struct tabrows {
 	int n, cap;
 	struct buf keys;	/* each row's key, for duplicates */
 	size_t *koff;
-	uint64_t *hash, *prefix;	/* each row's key's */
+	uint32_t *hash;		/* each row's key's */
+	uint64_t *prefix;
 	struct buf copy2, keys2;	/* batch_sort's */
 	int *perm;
-	uint32_t *set;		/* open addressing: row + 1, 0 is empty */
-	size_t setcap;
+	struct hmap set;	/* key to row */
 };
 
 struct batch {

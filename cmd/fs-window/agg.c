@@ -9,67 +9,36 @@
 #include "ts.h"
 #include "window.h"
 
-/* A 64-bit mixer (the finaliser of MurmurHash3), so that ids spread over the table. */
-static inline uint64_t
-mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
-/* put inserts id into the table, which has room; returns 1 if it was new. */
-static int
-put(uint64_t *tab, uint32_t cap, uint64_t id)
-{
-	uint32_t i = (uint32_t)mix(id) & (cap - 1);
-
-	while (tab[i] != 0) {
-		if (tab[i] == id)
-			return 0;
-		i = (i + 1) & (cap - 1);
-	}
-	tab[i] = id;
-	return 1;
-}
-
+/* idset_put puts id as the set's entry i, which is new. */
 static void
-idset_grow(struct idset *s)
+idset_put(struct idset *s, uint64_t id, uint32_t i)
 {
-	uint32_t cap = s->cap ? s->cap * 2 : 8, i;
-	uint64_t *tab = xcalloc(cap, sizeof *tab);
-
-	if (s->tab == NULL)
-		put(tab, cap, s->one);
-	else
-		for (i = 0; i < s->cap; i++)
-			if (s->tab[i] != 0)
-				put(tab, cap, s->tab[i]);
-	free(s->tab);
-	s->tab = tab;
-	s->cap = cap;
+	if (i == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 8;
+		s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+	}
+	s->v[i] = id;
+	hmap_put(&s->map, (uint32_t)(id ^ id >> 32), i);
 }
 
-/* idset_add adds id (not 0). A set of one aircraft, as in per-aircraft windows, allocates nothing. */
+/* idset_add adds id. A set of one aircraft, as in per-aircraft windows, allocates nothing. */
 static void
 idset_add(struct idset *s, uint64_t id)
 {
-	if (s->tab == NULL) {
-		if (s->n == 0) {
-			s->one = id;
-			s->n = 1;
-			return;
-		}
-		if (s->one == id)
-			return;
-		idset_grow(s);
+	size_t pos = 0;
+	uint32_t i;
+
+	if (s->n == 0 || (s->n == 1 && s->one == id)) {
+		s->one = id;
+		s->n = 1;
+		return;
 	}
-	if ((s->n + 1) * 4 > s->cap * 3)
-		idset_grow(s);
-	s->n += (uint32_t)put(s->tab, s->cap, id);
+	if (s->n == 1)
+		idset_put(s, s->one, 0);
+	while ((i = hmap_find(&s->map, (uint32_t)(id ^ id >> 32), &pos)) != HMAP_NONE)
+		if (s->v[i] == id)
+			return;
+	idset_put(s, id, s->n++);
 }
 
 void
@@ -81,8 +50,9 @@ agg_init(struct agg *a)
 void
 agg_free(struct agg *a)
 {
-	free(a->ids.tab);
-	a->ids.tab = NULL;
+	free(a->ids.v);
+	hmap_free(&a->ids.map);
+	memset(&a->ids, 0, sizeof a->ids);
 }
 
 static inline void
@@ -140,13 +110,8 @@ agg_merge(struct agg *dst, const struct agg *src)
 	}
 	dst->score_n += src->score_n;
 	dst->score_sum += src->score_sum;
-	if (src->ids.tab == NULL) {
-		if (src->ids.n > 0)
-			idset_add(&dst->ids, src->ids.one);
-	} else
-		for (i = 0; i < src->ids.cap; i++)
-			if (src->ids.tab[i] != 0)
-				idset_add(&dst->ids, src->ids.tab[i]);
+	for (i = 0; i < src->ids.n; i++)
+		idset_add(&dst->ids, src->ids.n == 1 ? src->ids.one : src->ids.v[i]);
 }
 
 #define LIT(b, s) buf_add((b), (s), sizeof(s) - 1)

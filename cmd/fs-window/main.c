@@ -107,7 +107,7 @@ static void
 parse_by(struct window_opts *o, const char *spec)
 {
 	struct grouping *g;
-	const char *s = spec;
+	const char *s = spec, *item;
 	size_t n;
 	int i;
 
@@ -122,17 +122,16 @@ parse_by(struct window_opts *o, const char *spec)
 		g->star = 1;
 		return;
 	}
-	for (;;) {
-		n = strcspn(s, ",");
+	while (cli_list(&s, &item, &n)) {
 		if (n == 0)
 			fs_errx(EXIT_USAGE, "invalid by '%s': empty field name", spec);
-		if (memchr(s, '*', n) != NULL && n == 1)
+		if (memchr(item, '*', n) != NULL && n == 1)
 			fs_errx(EXIT_USAGE, "invalid by '%s': '*' goes alone", spec);
 		if (g->nfields == MAX_KEY_FIELDS)
 			fs_errx(EXIT_USAGE, "invalid by '%s': more than %d fields", spec,
 			    MAX_KEY_FIELDS);
 		g->f[g->nfields].name = xmalloc(n + 1);
-		memcpy(g->f[g->nfields].name, s, n);
+		memcpy(g->f[g->nfields].name, item, n);
 		g->f[g->nfields].name[n] = '\0';
 		g->f[g->nfields].len = n;
 		for (i = 0; i < g->nfields; i++)
@@ -140,9 +139,6 @@ parse_by(struct window_opts *o, const char *spec)
 				fs_errx(EXIT_USAGE, "invalid by '%s': '%s' twice", spec,
 				    g->f[i].name);
 		g->nfields++;
-		if (s[n] == '\0')
-			break;
-		s += n + 1;
 	}
 	g->plain = g->nfields == 1 && strcmp(g->f[0].name, "icao24") == 0;
 }

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hmap.h"
 #include "window.h"
 
 struct key;
@@ -53,9 +54,8 @@ struct win {
 };
 
 struct key {
-	struct key *hnext;
 	struct key *lprev, *lnext;	/* most recently used first */
-	uint64_t hash;
+	uint32_t hash, id;		/* id: its index in kv */
 	struct win *wins;
 	uint64_t late;		/* late records, for the key's next window */
 	int grp;
@@ -75,8 +75,9 @@ struct wstate {
 	void *arg;
 	int failed;
 	int64_t wm;
-	struct key **tab;
-	size_t tabcap;
+	struct key **kv;	/* every key, in no order (c.keys of them) */
+	size_t kvcap;
+	struct hmap map;	/* a key's text to its index in kv */
 	struct key *lru;	/* the list's head and tail (a key without text) */
 	struct bucket *bk;	/* by start, oldest first */
 	size_t nbk, bkcap;
@@ -103,8 +104,6 @@ state_new(const struct window_opts *o, emit_fn emit, void *arg)
 	st->emit = emit;
 	st->arg = arg;
 	st->wm = INT64_MIN;
-	st->tabcap = 1024;
-	st->tab = xcalloc(st->tabcap, sizeof *st->tab);
 	/* A pointer: a struct with a flexible array member cannot sit inside another (C11). */
 	st->lru = xcalloc(1, sizeof *st->lru);
 	st->lru->lnext = st->lru->lprev = st->lru;
@@ -147,17 +146,6 @@ floor_div(int64_t a, int64_t b)
 
 /* ---- keys ---- */
 
-static uint64_t
-key_hash(int g, const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)g * 0x9e3779b97f4a7c15ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-	return h ^ h >> 29;
-}
-
 static void
 lru_unlink(struct key *k)
 {
@@ -175,30 +163,17 @@ lru_front(struct wstate *st, struct key *k)
 }
 
 static void
-tab_grow(struct wstate *st)
-{
-	size_t cap = st->tabcap * 2, i;
-	struct key **tab = xcalloc(cap, sizeof *tab), *k, *next;
-
-	for (i = 0; i < st->tabcap; i++)
-		for (k = st->tab[i]; k != NULL; k = next) {
-			next = k->hnext;
-			k->hnext = tab[k->hash & (cap - 1)];
-			tab[k->hash & (cap - 1)] = k;
-		}
-	free(st->tab);
-	st->tab = tab;
-	st->tabcap = cap;
-}
-
-static void
 key_free(struct wstate *st, struct key *k)
 {
-	struct key **pp = &st->tab[k->hash & (st->tabcap - 1)];
+	struct key *last = st->kv[st->c.keys - 1];
 
-	while (*pp != k)
-		pp = &(*pp)->hnext;
-	*pp = k->hnext;
+	/* The last key takes k's place in kv, so that kv stays dense. */
+	hmap_del(&st->map, k->hash, k->id);
+	if (last != k) {
+		hmap_move(&st->map, last->hash, last->id, k->id);
+		last->id = k->id;
+		st->kv[k->id] = last;
+	}
 	lru_unlink(k);
 	st->c.keys--;
 	free(k);
@@ -559,21 +534,26 @@ evict(struct wstate *st)
 static struct key *
 key_get(struct wstate *st, int g, const char *s, size_t n)
 {
-	uint64_t h = key_hash(g, s, n);
+	uint32_t h = hmap_hash(s, n) ^ (uint32_t)g, i;
+	size_t pos = 0;
 	struct key *k;
 
-	for (k = st->tab[h & (st->tabcap - 1)]; k != NULL; k = k->hnext)
-		if (k->hash == h && k->grp == g && k->len == n && memcmp(k->text, s, n) == 0) {
+	while ((i = hmap_find(&st->map, h, &pos)) != HMAP_NONE) {
+		k = st->kv[i];
+		if (k->grp == g && k->len == n && memcmp(k->text, s, n) == 0) {
 			if (st->lru->lnext != k) {
 				lru_unlink(k);
 				lru_front(st, k);
 			}
 			return k;
 		}
+	}
 	if (st->c.keys >= st->o->max_keys)
 		evict(st);
-	if (st->c.keys >= st->tabcap)
-		tab_grow(st);
+	if (st->c.keys == st->kvcap) {
+		st->kvcap = st->kvcap ? st->kvcap * 2 : 1024;
+		st->kv = xrealloc(st->kv, st->kvcap * sizeof *st->kv);
+	}
 	k = xmalloc(sizeof *k + n + 1);
 	memset(k, 0, sizeof *k);
 	k->hash = h;
@@ -581,8 +561,9 @@ key_get(struct wstate *st, int g, const char *s, size_t n)
 	k->len = n;
 	memcpy(k->text, s, n);
 	k->text[n] = '\0';
-	k->hnext = st->tab[h & (st->tabcap - 1)];
-	st->tab[h & (st->tabcap - 1)] = k;
+	k->id = (uint32_t)st->c.keys;
+	st->kv[k->id] = k;
+	hmap_put(&st->map, h, k->id);
 	lru_front(st, k);
 	if (++st->c.keys > st->c.keys_max)
 		st->c.keys_max = st->c.keys;
@@ -723,7 +704,6 @@ state_flush(struct wstate *st)
 static void
 clear(struct wstate *st)
 {
-	struct key *k, *next;
 	size_t i, j;
 
 	for (i = 0; i < st->nbk; i++) {
@@ -736,13 +716,9 @@ clear(struct wstate *st)
 		win_free(st->heap[i]);
 	st->nheap = 0;
 	st->filed = st->dead = 0;
-	for (i = 0; i < st->tabcap; i++) {
-		for (k = st->tab[i]; k != NULL; k = next) {
-			next = k->hnext;
-			free(k);	/* its windows are all filed, and freed above */
-		}
-		st->tab[i] = NULL;
-	}
+	for (i = 0; i < st->c.keys; i++)
+		free(st->kv[i]);	/* its windows are all filed, and freed above */
+	hmap_clear(&st->map);
 	st->lru->lnext = st->lru->lprev = st->lru;
 	st->c.keys = 0;
 	for (i = 0; i < st->nem; i++)
@@ -780,18 +756,16 @@ lower(const struct span *sp, int64_t *x, uint64_t *tok)
 void
 state_cut(struct wstate *st, int64_t *x, uint64_t *tok)
 {
-	struct key *k;
 	struct win *w;
 	size_t i, n;
 	uint32_t j;
 	int changed, after;
 
 	/* Every open window will be read again whole: the cut is at or below its records. */
-	for (i = 0; i < st->tabcap; i++)
-		for (k = st->tab[i]; k != NULL; k = k->hnext)
-			for (w = k->wins; w != NULL; w = w->next)
-				for (j = 0; j < w->nsp; j++)
-					lower(&w->sp[j], x, tok);
+	for (i = 0; i < st->c.keys; i++)
+		for (w = st->kv[i]->wins; w != NULL; w = w->next)
+			for (j = 0; j < w->nsp; j++)
+				lower(&w->sp[j], x, tok);
 	/*
 	 * A written window with a record at or after the cut in any slot
 	 * would be read again: then all of it, in every slot. Lowering one
@@ -830,7 +804,8 @@ state_free(struct wstate *st)
 	free(st->bk);
 	free(st->heap);
 	free(st->out);
-	free(st->tab);
+	free(st->kv);
+	hmap_free(&st->map);
 	free(st->em);
 	free(st->lru);
 	buf_free(&st->rec);

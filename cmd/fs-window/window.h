@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "event.h"
+#include "hmap.h"
 
 /* The SYNOPSIS of fs-window(1); --help prints it, and so does a usage error. */
 #define WINDOW_USAGE \
@@ -103,11 +104,12 @@ uint64_t aircraft_id(const char *s, size_t n);
 
 /* agg.c ------------------------------------------------------------------ */
 
-/* A set of aircraft ids (never 0): one inline, more in an open-addressing table. */
+/* A set of aircraft ids: one inline, more in v[0..n) found through map. */
 struct idset {
 	uint64_t one;
-	uint64_t *tab;
+	uint64_t *v;
 	uint32_t n, cap;
+	struct hmap map;
 };
 
 /* The running aggregate of one window. */

@@ -286,6 +286,37 @@ test_messages(void)
 	free(err);
 }
 
+/* cli_list: the items of a list joined by "|", each in brackets, so that empty ones show. */
+static void
+test_list(void)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "a", "[a]" },
+		{ "a,bc,d", "[a]|[bc]|[d]" },
+		{ "", "[]" },
+		{ "a,", "[a]|[]" },
+		{ ",a", "[]|[a]" },
+		{ "a,,b", "[a]|[]|[b]" },
+		{ ",", "[]|[]" },
+	};
+	char got[64];
+	const char *s, *item;
+	size_t i, n, len;
+
+	for (i = 0; i < N(cases); i++) {
+		s = cases[i].in;
+		len = 0;
+		got[0] = '\0';
+		while (cli_list(&s, &item, &n))
+			len += (size_t)snprintf(got + len, sizeof got - len, "%s[%.*s]",
+			    len > 0 ? "|" : "", (int)n, item);
+		t_str(cases[i].want, got, "cli_list(\"%s\")", cases[i].in);
+		t_ok(!cli_list(&s, &item, &n), "cli_list(\"%s\") stays at the end", cases[i].in);
+	}
+}
+
 static void
 test_signals(void)
 {
@@ -311,6 +342,7 @@ main(void)
 	test_numbers();
 	test_options();
 	test_messages();
+	test_list();
 	test_signals();
 	return t_done();
 }
