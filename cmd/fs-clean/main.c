@@ -366,13 +366,8 @@ main(int argc, char **argv)
 	R.tk = track_new(&R.o);
 	event_init(&ev);
 
-	lp.c = &R.c;
-	lp.st = &R.st;
-	lp.rj = &R.rj;
-	lp.ev = &ev;
-	lp.arg = &R;
-	lp.record = process;
-	lp.idle = flush_all;
+	lp = (struct loop){ .c = &R.c, .st = &R.st, .rj = &R.rj, .ev = &ev, .arg = &R,
+	    .record = process, .idle = flush_all };
 	rc = loop_run(&lp, argv, argc) != 0 || lp.errors > 0 ? EXIT_FAIL : EXIT_OK;
 	if (io_out_close(&R.out) != 0 || reject_close(&R.rj) != 0)
 		rc = EXIT_FAIL;

@@ -130,11 +130,7 @@ produce_replay(int argc, char **argv)
 	event_init(&x.ev);
 	pace_init(&x.pace, x.speed);
 
-	lp.c = &x.c;
-	lp.st = &x.st;
-	lp.rj = &x.rj;
-	lp.arg = &x;
-	lp.record = play;
+	lp = (struct loop){ .c = &x.c, .st = &x.st, .rj = &x.rj, .arg = &x, .record = play };
 	do {
 		if (loop_run(&lp, argv, argc) != 0)
 			rc = EXIT_FAIL;

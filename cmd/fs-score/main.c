@@ -684,10 +684,7 @@ main(int argc, char **argv)
 	R.reloads = stats_counter(&R.st, "model_reloads");
 	R.reload_failures = stats_counter(&R.st, "model_reload_failures");
 
-	lp.c = &R.c;
-	lp.st = &R.st;
-	lp.rj = &R.rj;
-	lp.idle = flush_all;
+	lp = (struct loop){ .c = &R.c, .st = &R.st, .rj = &R.rj, .idle = flush_all };
 	rc = training ? train(&R, &lp, argv, argc) : run_score(&R, &lp, argv, argc);
 	rc = rc != 0 || lp.errors > 0 ? EXIT_FAIL : EXIT_OK;
 	if (io_out_close(&R.out) != 0 || reject_close(&R.rj) != 0)

@@ -319,17 +319,9 @@ main(int argc, char **argv)
 	}
 
 	x->c.io.keep_freed = 1;
-	x->lp.c = &x->c;
-	x->lp.st = &x->st;
-	x->lp.rj = &x->rj;
-	x->lp.ev = &x->ev;
-	x->lp.arg = x;
-	x->lp.record = line;
-	x->lp.end = end;
-	x->lp.idle = idle;
-	x->lp.wait = wait_input;
-	/* Partitions taken away in a rebalance: store the batch first, so their offsets can be committed. */
-	x->lp.revoke = revoked;
+	/* revoked: the batch is stored before partitions go, so their offsets can be committed. */
+	x->lp = (struct loop){ .c = &x->c, .st = &x->st, .rj = &x->rj, .ev = &x->ev, .arg = x,
+	    .record = line, .end = end, .idle = idle, .wait = wait_input, .revoke = revoked };
 	loop_run(&x->lp, argv, argc);
 	finish(x, x->lp.errors > 0 ? EXIT_FAIL : EXIT_OK);
 }

@@ -650,15 +650,9 @@ main(int argc, char **argv)
 	R.tmin = INT64_MIN;
 	event_init(&ev);
 
-	lp.c = &R.c;
-	lp.st = &R.st;
-	lp.rj = &R.rj;
-	lp.ev = &ev;
-	lp.arg = &R;
-	lp.record = process;
-	lp.end = at_end;
-	lp.idle = on_idle;
-	lp.revoke = on_revoke;	/* nothing without Kafka input */
+	/* on_revoke: nothing without Kafka input. */
+	lp = (struct loop){ .c = &R.c, .st = &R.st, .rj = &R.rj, .ev = &ev, .arg = &R,
+	    .record = process, .end = at_end, .idle = on_idle, .revoke = on_revoke };
 	if (loop_run(&lp, argv, argc) != 0)
 		R.failed = 1;
 
