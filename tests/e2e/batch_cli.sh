@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The batch jobs' command lines, without services: --help against the man
 # pages, usage errors (exit 2), what is missing (exit 1), the lock of an
-# hour; and fs-backfill's parallel runs, failures and resuming, over a
-# stand-in fs-batch-hour.
+# hour; and fs-backfill's parallel runs, failures, resuming and progress line, over a
+# stand-in fs-batch-hour and a stand-in psql (the database of the hours done).
 . "$(dirname "$0")/../lib.sh"
 
 t_need flock

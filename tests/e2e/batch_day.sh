@@ -5,7 +5,8 @@
 # the day loaded raw into MongoDB; fs-backfill over it; the tables the
 # same, row for row, as the stream path's for the same input; a rerun
 # that changes nothing; a stage killed half-way, and a run killed whole,
-# then run again (exact); two runs of one hour at once; fs-reconcile;
+# then run again (exact); the same range into two new databases, each
+# loaded whole; two runs of one hour at once; fs-reconcile;
 # --last-complete; fs-retrain from MongoDB.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/pg-harness"
