@@ -96,6 +96,7 @@ t_usage 'fs-backfill --jobs 65' "bad number for --jobs: '65'" fs-backfill --from
 # ledger, and notes its arguments.
 mkdir -p "$T/fake" "$T/fakebin"
 cp "$S/fs-backfill" "$T/fake/"
+[ ! -r "$S/conn.sh" ] || cp "$S/conn.sh" "$T/fake/"
 cat >"$T/fake/fs-batch-hour" <<'EOF'
 #!/usr/bin/env bash
 while [ $# -gt 0 ]; do
@@ -115,6 +116,7 @@ chmod +x "$T/fake/fs-batch-hour"
 cat >"$T/fakebin/psql" <<'EOF'
 #!/bin/sh
 echo "$*" >>"$FAKE_LOG.psql"
+[ -z "${PGPASSWORD:-}" ] || echo "PGPASSWORD=$PGPASSWORD" >>"$FAKE_LOG.psql"
 cat >/dev/null
 [ ! -e "$FAKE_DB" ] || cat "$FAKE_DB"
 EOF
@@ -141,12 +143,20 @@ t_eq 'fs-backfill into another database: every hour run' '0 8' "$status $(grep -
 t_eq 'fs-backfill into another database: its ledger has them' 8 "$(wc -l <"$T/db2")"
 rm -f "$FAKE_LOG" "$FAKE_LOG.psql"
 run "$T/fake/fs-backfill" --from 2026-01-01T00 --to 2026-01-01T08 -- --dsn 'dbname=other'
-t_eq 'fs-backfill -- --dsn: the database asked is that of --dsn' '-X -q -A -t -v ON_ERROR_STOP=1 -d dbname=other' \
+t_match 'fs-backfill -- --dsn: the database asked is that of --dsn' "^-X -q -A -t -v ON_ERROR_STOP=1 -d dbname='?other'?\$" \
 	"$(cat "$FAKE_LOG.psql")"
 rm -f "$FAKE_LOG.psql"
 FS_PG_DSN=dbname=env run "$T/fake/fs-backfill" --from 2026-01-01T00 --to 2026-01-01T08
-t_match 'fs-backfill: FS_PG_DSN is the database asked' ' -d dbname=env$' "$(cat "$FAKE_LOG.psql")"
+t_match 'fs-backfill: FS_PG_DSN is the database asked' " -d dbname='?env'?\$" "$(cat "$FAKE_LOG.psql")"
 rm -f "$FAKE_LOG.psql"
+if [ -r "$S/conn.sh" ]; then
+	FS_PG_DSN='dbname=env password=sekrit' run "$T/fake/fs-backfill" --from 2026-01-01T00 --to 2026-01-01T08
+	t_eq "fs-backfill: FS_PG_DSN's password to psql in PGPASSWORD, not on its command line" \
+		"-X -q -A -t -v ON_ERROR_STOP=1 -d dbname='env' PGPASSWORD=sekrit" "$(paste -sd" " "$FAKE_LOG.psql")"
+	rm -f "$FAKE_LOG.psql"
+else
+	t_skip "fs-backfill: FS_PG_DSN's password to psql in PGPASSWORD" 'no scripts/conn.sh here'
+fi
 run "$T/fake/fs-backfill" --redo --from 2026-01-01T06 --to 2026-01-01T08
 t_eq 'fs-backfill --redo: the database is not asked' '0 ' "$status $(cat "$FAKE_LOG.psql" 2>/dev/null)"
 run env FS_BIN= "$T/fake/fs-backfill" --from 2026-01-01T00 --to 2026-01-01T08 -- --dsn 'host=/nonexistent'
