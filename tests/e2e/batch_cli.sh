@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The batch jobs' command lines, without services: --help against the man
 # pages, usage errors (exit 2), what is missing (exit 1), the lock of an
-# hour; and fs-backfill's parallel runs, failures and resuming, over a
-# stand-in fs-batch-hour.
+# hour; and fs-backfill's parallel runs, failures, resuming and progress line, over a
+# stand-in fs-batch-hour and a stand-in psql (the database of the hours done).
 . "$(dirname "$0")/../lib.sh"
 
 t_need flock
@@ -90,9 +90,13 @@ t_usage 'fs-backfill --jobs 0' "bad number for --jobs: '0'" fs-backfill --from 2
 t_usage 'fs-backfill --jobs 65' "bad number for --jobs: '65'" fs-backfill --from 2026-01-01 --to 2026-01-02 --jobs 65
 
 # A stand-in fs-batch-hour beside a copy of fs-backfill: it notes its
-# hour and options, takes a moment, and fails for the hours in $FAIL.
-mkdir -p "$T/fake"
+# hour and options, takes a moment, fails for the hours in $FAIL, and
+# records an hour done in the stand-in database's ledger, $FAKE_DB (one
+# hour a line); and a stand-in psql (in FS_BIN) that answers with that
+# ledger, and notes its arguments.
+mkdir -p "$T/fake" "$T/fakebin"
 cp "$S/fs-backfill" "$T/fake/"
+[ ! -r "$S/conn.sh" ] || cp "$S/conn.sh" "$T/fake/"
 cat >"$T/fake/fs-batch-hour" <<'EOF'
 #!/usr/bin/env bash
 while [ $# -gt 0 ]; do
@@ -105,10 +109,19 @@ trap 'echo "stopped $hour" >>"$FAKE_LOG"; exit 1' TERM
 sleep "${FAKE_SLEEP:-0.3}"
 echo "end $hour" >>"$FAKE_LOG"
 case " $FAIL " in *" $hour "*) echo "fs-batch-hour: hour=$hour status=failed" >&2; exit 1 ;; esac
-echo "fs-batch-hour: hour=$hour status=ok" >&2
+echo "$hour" >>"$FAKE_DB"
+echo "fs-batch-hour: hour=$hour status=ok raw=12 positions=10 rejected=1 duplicates=1" >&2
 EOF
 chmod +x "$T/fake/fs-batch-hour"
-export FAKE_LOG=$T/fake.log FAIL=
+cat >"$T/fakebin/psql" <<'EOF'
+#!/bin/sh
+echo "$*" >>"$FAKE_LOG.psql"
+[ -z "${PGPASSWORD:-}" ] || echo "PGPASSWORD=$PGPASSWORD" >>"$FAKE_LOG.psql"
+cat >/dev/null
+[ ! -e "$FAKE_DB" ] || cat "$FAKE_DB"
+EOF
+chmod +x "$T/fakebin/psql"
+export FAKE_LOG=$T/fake.log FAIL= FAKE_DB=$T/db1 FS_BIN=$T/fakebin
 # most LOG: the most runs at one time.
 most() {
 	awk '$1 == "start" { n++; if (n > m) m = n } $1 == "end" { n-- } END { print m + 0 }' "$1"
@@ -124,6 +137,32 @@ rm -f "$FAKE_LOG" "$FAKE_LOG.opts"
 run "$T/fake/fs-backfill" --from 2026-01-01T00 --to 2026-01-01T08 --jobs 3
 t_eq 'fs-backfill again: nothing run' '0 0' "$status $(cat "$FAKE_LOG" 2>/dev/null | wc -l)"
 t_match 'fs-backfill again: says so' '8 of 8 hours were done already \(--redo to do them again\)' "$err"
+# Another database, the same range and state directory: nothing done there.
+FAKE_DB=$T/db2 run "$T/fake/fs-backfill" --from 2026-01-01T00 --to 2026-01-01T08 --jobs 3
+t_eq 'fs-backfill into another database: every hour run' '0 8' "$status $(grep -c '^end' "$FAKE_LOG")"
+t_eq 'fs-backfill into another database: its ledger has them' 8 "$(wc -l <"$T/db2")"
+rm -f "$FAKE_LOG" "$FAKE_LOG.psql"
+run "$T/fake/fs-backfill" --from 2026-01-01T00 --to 2026-01-01T08 -- --dsn 'dbname=other'
+t_match 'fs-backfill -- --dsn: the database asked is that of --dsn' "^-X -q -A -t -v ON_ERROR_STOP=1 -d dbname='?other'?\$" \
+	"$(cat "$FAKE_LOG.psql")"
+rm -f "$FAKE_LOG.psql"
+FS_PG_DSN=dbname=env run "$T/fake/fs-backfill" --from 2026-01-01T00 --to 2026-01-01T08
+t_match 'fs-backfill: FS_PG_DSN is the database asked' " -d dbname='?env'?\$" "$(cat "$FAKE_LOG.psql")"
+rm -f "$FAKE_LOG.psql"
+if [ -r "$S/conn.sh" ]; then
+	FS_PG_DSN='dbname=env password=sekrit' run "$T/fake/fs-backfill" --from 2026-01-01T00 --to 2026-01-01T08
+	t_eq "fs-backfill: FS_PG_DSN's password to psql in PGPASSWORD, not on its command line" \
+		"-X -q -A -t -v ON_ERROR_STOP=1 -d dbname='env' PGPASSWORD=sekrit" "$(paste -sd" " "$FAKE_LOG.psql")"
+	rm -f "$FAKE_LOG.psql"
+else
+	t_skip "fs-backfill: FS_PG_DSN's password to psql in PGPASSWORD" 'no scripts/conn.sh here'
+fi
+run "$T/fake/fs-backfill" --redo --from 2026-01-01T06 --to 2026-01-01T08
+t_eq 'fs-backfill --redo: the database is not asked' '0 ' "$status $(cat "$FAKE_LOG.psql" 2>/dev/null)"
+run env FS_BIN= "$T/fake/fs-backfill" --from 2026-01-01T00 --to 2026-01-01T08 -- --dsn 'host=/nonexistent'
+t_eq 'fs-backfill, the database unreachable: exit 1' 1 "$status"
+t_match 'fs-backfill, the database unreachable: says so, with psql'"'"'s message' \
+	'psql: .*/nonexistent.*fs-backfill: cannot ask the database which hours are done' "$(printf '%s' "$err" | tr '\n' ' ')"
 
 # Parts of hours, and a range that is not whole hours.
 rm -f "$FAKE_LOG" "$FAKE_LOG.opts"
@@ -147,8 +186,7 @@ t_eq 'fs-backfill again: exit 0, only the two that failed run' '0 2026-01-02T01 
 rm -f "$FAKE_LOG" "$FAKE_LOG.opts"
 run "$T/fake/fs-backfill" --redo --from 2026-01-02T00 --to 2026-01-02T05 --jobs 5
 t_eq 'fs-backfill --redo: all five again' '0 5' "$status $(wc -l <"$FAKE_LOG.opts")"
-t_true 'fs-backfill: the markers are under the state directory' \
-	-e "$FS_STATE_DIR/backfill/2026-01-02T00--2026-01-02T05/2026-01-02T04.done"
+t_true 'fs-backfill: no marker files in the state directory' ! -e "$FS_STATE_DIR/backfill"
 
 # Stopped with SIGTERM: it stops its runs (and what they run) and exits
 # 1; the hours begun are not marked, and the next run does them.
@@ -171,11 +209,40 @@ done
 t_eq 'fs-backfill stopped by SIGTERM: two hours done, the two running stopped, no more started' \
 	'end 2026-01-03T00 end 2026-01-03T01 stopped 2026-01-03T02 stopped 2026-01-03T03' \
 	"$(grep -v '^start' "$FAKE_LOG" | sort | xargs)"
-ndone=$(find "$FS_STATE_DIR/backfill/2026-01-03T00--2026-01-03T10/" -name '*.done' | wc -l)
-t_eq 'fs-backfill stopped by SIGTERM: the two hours done are marked' 2 "$ndone"
+ndone=$(grep -c '^2026-01-03' "$FAKE_DB")
+t_eq 'fs-backfill stopped by SIGTERM: the two hours done are recorded' 2 "$ndone"
 rm -f "$FAKE_LOG" "$FAKE_LOG.opts"
 run "$T/fake/fs-backfill" --from 2026-01-03T00 --to 2026-01-03T10 --jobs 2
 t_eq 'fs-backfill after SIGTERM: the rest' "$((10 - ndone))" "$(wc -l <"$FAKE_LOG.opts")"
+
+# The progress line: on a terminal (a pseudo-terminal of script(1)), one
+# line on stderr drawn again in place (\r) as each hour ends, the lines of
+# the hours above it; none with -q, or when stderr is not a terminal.
+if command -v script >/dev/null 2>&1; then
+	rm -f "$FAKE_LOG" "$FAKE_LOG.opts"
+	# on_tty CMD...: run CMD with stdout and stderr on a pseudo-terminal, into $out.
+	on_tty() {
+		run script -qfec "$(printf '%q ' "$@")" /dev/null
+	}
+	FAKE_DB=$T/db3 FAKE_SLEEP=0.1 on_tty "$T/fake/fs-backfill" --from 2026-01-04T00 --to 2026-01-04T03 --jobs 2
+	t_eq 'fs-backfill on a terminal: exit 0' 0 "$status"
+	t_match 'fs-backfill on a terminal: the progress line, drawn in place' \
+		$'\rfs-backfill: 0 of 3 hours done, 0 rows/s, \\? left.*\rfs-backfill: 3 of 3 hours done, [0-9]+ rows/s, [0-9]+s left' "$out"
+	t_match 'fs-backfill on a terminal: the lines of each hour above it' \
+		$'\r\e\\[Kfs-batch-hour: hour=2026-01-04T0[0-2] status=ok' "$out"
+	t_match 'fs-backfill on a terminal: the summary on a line of its own' \
+		$'\r\e\\[Kfs-backfill: hours=3 done=3 skipped=0 failed=0' "$out"
+	FAKE_DB=$T/db4 FAKE_SLEEP=0.1 on_tty "$T/fake/fs-backfill" -q --from 2026-01-04T00 --to 2026-01-04T03 --jobs 2
+	# (The terminal ends each line with \r\n.)
+	t_no_match 'fs-backfill -q on a terminal: no progress line' 'hours done|'$'\r[^\n]' "$out"
+	FAKE_DB=$T/db5 FAKE_SLEEP=0.1 on_tty sh -c \
+		'"$0" --from 2026-01-04T00 --to 2026-01-04T03 --jobs 2 2>"$1"' "$T/fake/fs-backfill" "$T/bf.err"
+	t_no_match 'fs-backfill, stderr a file: no progress line' 'hours done|'$'\r' "$(cat "$T/bf.err")"
+	t_match 'fs-backfill, stderr a file: the lines as before' 'status=ok.*hours=3 done=3' "$(cat "$T/bf.err" | tr '\n' ' ')"
+else
+	t_skip 'fs-backfill: the progress line on a terminal' 'script (util-linux) is not installed'
+fi
+unset FS_BIN
 
 # --- fs-retrain --------------------------------------------------------------
 

@@ -5,7 +5,8 @@
 # the day loaded raw into MongoDB; fs-backfill over it; the tables the
 # same, row for row, as the stream path's for the same input; a rerun
 # that changes nothing; a stage killed half-way, and a run killed whole,
-# then run again (exact); two runs of one hour at once; fs-reconcile;
+# then run again (exact); the same range into two new databases, each
+# loaded whole; two runs of one hour at once; fs-reconcile;
 # --last-complete; fs-retrain from MongoDB.
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/pg-harness"
@@ -116,11 +117,30 @@ run "$S/fs-backfill" --redo --from 2026-01-01T00 --to 2026-01-02T00 --jobs 2 -- 
 t_eq 'fs-backfill --redo: exit 0, every hour run again' '0 24' "$status $(lines "$err" 'status=ok')"
 t_eq 'fs-backfill --redo: the tables are exactly as they were, not a row rewritten' "$before" "$(state)"
 
-# A backfill stopped half-way picks up where it stopped.
-rm -f "$STATE"/backfill/*/2026-01-01T1[2-9].done
+# A backfill stopped half-way picks up where it stopped: the hours not in the ledger.
+pg_sql "DELETE FROM fs_batch_hours WHERE hour >= '2026-01-01T12:00Z' AND hour < '2026-01-01T20:00Z'"
 run "$S/fs-backfill" --from 2026-01-01T00 --to 2026-01-02T00 --jobs 2 -- "${BATCH[@]}"
 t_eq 'fs-backfill after a stop: only the hours not done are run' '0 8' \
 	"$status $(lines "$err" 'status=ok')"
+
+# The hours done are the database's: the same range into two new
+# databases, with the same state directory, loads each of them whole.
+hours_rows() {
+	PGDATABASE=$1 pg_sql "SELECT to_jsonb(p) - 'processing_timestamp' FROM positions p
+		WHERE \"timestamp\" >= '2026-01-01T03:00Z' AND \"timestamp\" < '2026-01-01T05:00Z'
+		ORDER BY icao24, \"timestamp\""
+}
+for db in new1 new2; do
+	psql -X -q -U postgres -d postgres -c "CREATE DATABASE $db OWNER fs" >/dev/null
+	PGDATABASE=$db fs-sink-pg -q --init
+	run "$S/fs-backfill" --from 2026-01-01T03 --to 2026-01-01T05 --jobs 2 -- "${BATCH[@]}" \
+		--dsn "host=$PGHOST dbname=$db"
+	t_eq "fs-backfill into a new database ($db): both hours run" '0 2' "$status $(lines "$err" 'status=ok')"
+	t_eq "fs-backfill into a new database ($db): its positions are those of the hours" \
+		"$(hours_rows fs)" "$(hours_rows "$db")"
+	t_eq "fs-backfill into a new database ($db): its ledger has the hours" 2 \
+		"$(PGDATABASE=$db pg_sql 'SELECT count(*) FROM fs_batch_hours')"
+done
 
 # --- A stage killed half-way, then run again ----------------------------------
 
@@ -279,7 +299,7 @@ t_true 'a record of 13:20 to copy' -n "$orig"
 } >"$T/bad.ndjson"
 fs-sink-mongo -q "${MONGO[@]}" "$T/bad.ndjson"
 before=$(rows fs)
-run "$S/fs-backfill" --from 2026-01-01T12 --to 2026-01-01T14 --jobs 2 -- "${BATCH[@]}"
+run "$S/fs-backfill" --redo --from 2026-01-01T12 --to 2026-01-01T14 --jobs 2 -- "${BATCH[@]}"
 t_eq 'hours 12 and 13 again: exit 0' 0 "$status"
 t_match 'hour 12: one reject (its own), no duplicate' \
 	'hour=2026-01-01T12 status=ok raw=[0-9]+ positions=[0-9]+ rejected=1 duplicates=0 windows=[0-9]+ seconds=[0-9]+\.[0-9]{3}' "$err"

@@ -59,6 +59,7 @@ t_eq 'fs-retrain: exit 0' 0 "$status"
 t_match 'fs-retrain: its line' \
 	"fs-retrain: status=ok records=$((in_day - in_day / 10)) holdout=$((in_day / 10)) anomaly_rate=0\.[0-9]{6} model=$STATE/model.json signalled=1 seconds=" \
 	"$err"
+t_no_match 'fs-retrain, stderr a file: no progress line' 'reading|'$'\r' "$err"
 t_eq 'fs-retrain: the new model is in place' 'fs-score-model 100' \
 	"$(jq -r '"\(.format) \(.trees)"' "$STATE/model.json")"
 t_ok 'fs-retrain: the old model is kept as model.json.prev' cmp "$T/old.json" "$STATE/model.json.prev"
@@ -86,8 +87,28 @@ t_match 'too few records: says so' \
 	"$err"
 t_eq 'too few records: the model is as it was' "$new" "$(cat "$STATE/model.json")"
 
-run "$S/fs-retrain" --source pg --days 1 --max-anomaly-rate 0.0001
+# This one on a terminal (a pseudo-terminal of script(1), stdout and stderr
+# in $out): a progress line on stderr, drawn in place (\r), through the stages.
+have_script=0
+command -v script >/dev/null 2>&1 && have_script=1
+# on_tty CMD...: run CMD with stdout and stderr on a pseudo-terminal (if script is there).
+on_tty() {
+	if [ "$have_script" -eq 1 ]; then
+		run script -qfec "$(printf '%q ' "$@")" /dev/null
+	else
+		run "$@"
+	fi
+}
+on_tty "$S/fs-retrain" --source pg --days 1 --max-anomaly-rate 0.0001
+err=$out
 t_eq 'an anomaly rate above bounds: exit 1' 1 "$status"
+if [ "$have_script" -eq 1 ]; then
+	t_match 'fs-retrain on a terminal: the progress line, in place, through the stages' \
+		$'\rfs-retrain: reading from pg\e\\[K\rfs-retrain: reading: 10000 records\e\\[K.*\rfs-retrain: training on [0-9]+ records\e\\[K\rfs-retrain: checking the model of [0-9]+ records\e\\[K\r\e\\[Kfs-retrain: status=failed' \
+		"$out"
+else
+	t_skip 'fs-retrain on a terminal: the progress line' 'script (util-linux) is not installed'
+fi
 t_match 'an anomaly rate above bounds: says so' \
 	"status=failed check=anomaly-rate records=[0-9]+ holdout=[0-9]+ anomaly_rate=0\.[0-9]+ bounds=0-0.0001 kept=$STATE/model.json seconds=" \
 	"$err"
@@ -119,9 +140,12 @@ t_eq 'a held-out sample not scored: exit 1' 1 "$status"
 t_match 'a held-out sample not scored: says so' 'fs-score: cannot score.*status=failed check=scores' \
 	"$(printf '%s' "$err" | tr '\n' ' ')"
 t_eq 'a held-out sample not scored: the model is as it was' "$new" "$(cat "$STATE/model.json")"
-run env FS_NOW=2025-06-01T00:00:00Z "$S/fs-retrain" --source pg --days 1
+# With -q, on a terminal: no progress line. (The terminal ends each line with \r\n.)
+on_tty env FS_NOW=2025-06-01T00:00:00Z "$S/fs-retrain" -q --source pg --days 1
+err=$out
 t_eq 'a day without data: exit 1' 1 "$status"
 t_match 'a day without data: fewer records' 'status=failed stage=read records=0 ' "$err"
+t_no_match 'fs-retrain -q on a terminal: no progress line' 'reading|'$'\r[^\n]' "$err"
 
 # One retrain at a time.
 exec 8>"$STATE/locks/retrain.lock"
