@@ -75,10 +75,12 @@ cli_option(struct cli *c, int ch, const char *arg)
 	case 'v':
 		c->verbose = c->verbose < 0 ? 1 : c->verbose + 1;
 		c->io.kafka.verbose = c->verbose;
+		c->io.kafka.say_waits = c->verbose > 0 || c->stats;
 		return 1;
 	case OPT_STATS:
 		c->stats = 1;
 		c->stats_ms = arg ? stats_interval(arg) : 10000;
+		c->io.kafka.say_waits = 1;
 		return 1;
 	case OPT_METRICS_FILE:
 		c->metrics_file = arg;

@@ -25,6 +25,7 @@ struct kafka_opts {
 	const char *offset;	/* --offset beginning|end|stored, or NULL */
 	int exit_at_end;	/* -e */
 	int verbose;		/* -v: show librdkafka's log */
+	int say_waits;		/* -v or --stats: say why no records come (kcons.h) */
 	const char *props[KAFKA_MAX_PROPS];	/* -X name=value, in order */
 	int nprops;
 };

@@ -777,7 +777,7 @@ fill_line(struct kafka_in *k, const rd_kafka_message_t *m, struct line *l)
 
 /*
  * unassigned looks, while input is quiet, at a member that has no
- * partitions: with -v or -e it says so after 10 s, since a member that
+ * partitions: with -v, --stats or -e it says so after 10 s, since a member that
  * was killed without leaving holds its partitions until its session
  * ends; with -e it gives up (1) once that session and $FS_KAFKA_TIMEOUT
  * are over, counted as an input error.
@@ -798,7 +798,7 @@ unassigned(struct kafka_in *k)
 		k->unassigned_ms = now;
 	waited = now - k->unassigned_ms;
 	if (!k->said_unassigned && waited >= UNASSIGNED_SAY_MS &&
-	    (k->o->verbose > 0 || k->o->exit_at_end)) {
+	    (k->o->say_waits || k->o->exit_at_end)) {
 		fs_warnx("no partitions of group '%s' after %llds (a member killed without leaving"
 		    " holds them until its session ends: session.timeout.ms %lld)", k->group,
 		    (long long)(waited / 1000), (long long)k->session_ms);

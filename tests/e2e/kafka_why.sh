@@ -32,9 +32,9 @@ t_match '-e with no partition assigned: says so, naming the group' \
 t_eq '-e with no partition assigned: no records' '' "$out"
 
 unset FS_KAFKA_TIMEOUT
-timeout 13 fs-clean -v --from kafka:raw -G short2 "${SHORT[@]}" >"$T/out" 2>"$T/err"
+timeout 13 fs-clean --stats=60 --from kafka:raw -G short2 "${SHORT[@]}" >"$T/out" 2>"$T/err"
 t_eq 'a member with no partitions waits (until stopped)' 124 "$?"
-t_match '-v: a member with no partitions says why after 10 s' \
+t_match '--stats: a member with no partitions says why after 10 s' \
 	"no partitions of group 'short2' after 1[0-9]s \(a member killed without leaving holds them until its session ends: session.timeout.ms 1500\)" \
 	"$(cat "$T/err")"
 

@@ -171,6 +171,7 @@ test_options(void)
 	t_int(-1, cl.verbose, "-q: verbose -1");
 	t_int(1, cli_option(&cl, 'v', NULL), "-v is a common option");
 	t_int(1, cl.verbose, "-v after -q: verbose 1");
+	t_int(1, cl.io.kafka.say_waits, "-v: a consumer says why no records come");
 	cli_option(&cl, 'v', NULL);
 	t_int(2, cl.verbose, "-v twice: verbose 2");
 	t_int(1, cli_option(&cl, OPT_STATS, NULL), "--stats is a common option");
