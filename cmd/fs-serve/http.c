@@ -122,24 +122,31 @@ error(struct MHD_Connection *conn, unsigned status, const char *fmt, ...)
 	return queue(conn, status, r);
 }
 
-/* accepts_gzip: the client's Accept-Encoding names gzip, and not with q=0. */
+/* accepts_gzip: the client's Accept-Encoding names gzip (or *), and not with q=0. */
 static int
 accepts_gzip(struct MHD_Connection *conn)
 {
-	const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	const char *p = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_ACCEPT_ENCODING);
-	const char *p;
+	const char *q;
+	size_t n;
 
-	for (p = ae; p != NULL && (p = strcasestr(p, "gzip")) != NULL; p += 4) {
-		const char *q = p + 4;
-
-		while (*q == ' ')
-			q++;
-		if (*q == ';' && strncmp(q + 1 + strspn(q + 1, " "), "q=0", 3) == 0 &&
-		    strspn(q + 1 + strspn(q + 1, " ") + 3, ".0") ==
-		    strlen(q + 1 + strspn(q + 1, " ") + 3))
-			continue;
-		return 1;
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " ,");
+		n = strcspn(p, ";, ");
+		q = p + n + strspn(p + n, " ");
+		if ((n == 4 && strncasecmp(p, "gzip", 4) == 0) || (n == 1 && *p == '*')) {
+			/* "gzip;q=0" and "gzip; q=0.000" refuse it. */
+			if (*q == ';') {
+				q++;
+				q += strspn(q, " ");
+				if (strncasecmp(q, "q=0", 3) == 0 && q[3 + strspn(q + 3, ".0")] != '.' &&
+				    strchr(", ", q[3 + strspn(q + 3, ".0")]) != NULL)
+					return 0;
+			}
+			return 1;
+		}
+		p += strcspn(p, ",");
 	}
 	return 0;
 }
