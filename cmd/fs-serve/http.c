@@ -490,6 +490,17 @@ events(struct MHD_Connection *conn)
 {
 	struct MHD_Response *r;
 	const char *last = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
+	const union MHD_ConnectionInfo *ci;
+	int size = PUSH_SNDBUF;
+
+	/*
+	 * The kernel would grow a stuck client's send buffer to megabytes:
+	 * bounded, the memory per client is known and a client that does
+	 * not read falls behind the frames soon enough to be dropped.
+	 */
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci != NULL)
+		setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
 
 	if ((r = push_response(conn, last)) == NULL)
 		return error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "the server is stopping");

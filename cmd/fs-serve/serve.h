@@ -120,6 +120,7 @@ struct MHD_Connection;
 struct MHD_Response;
 
 #define PUSH_QUEUE 16		/* frames queued per client before it is coalesced */
+#define PUSH_SNDBUF (128 * 1024)	/* a push client's socket send buffer (the kernel doubles it) */
 
 struct push_counts {
 	uint64_t clients;	/* connected now */
