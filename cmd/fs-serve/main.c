@@ -250,7 +250,7 @@ publisher(void *arg)
 	struct buf b = BUF_INIT;
 	struct timespec due;
 	uint64_t seq;
-	int snap;
+	int snap, listening = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &due);
 	pthread_mutex_lock(&R->pub_lock);
@@ -265,10 +265,10 @@ publisher(void *arg)
 		pthread_mutex_unlock(&R->pub_lock);
 		buf_reset(&b);
 		pthread_mutex_lock(&R->lock);
-		if ((seq = state_tick(R->ss, ts_now_ms())) != 0)
+		if ((seq = state_tick(R->ss, ts_now_ms())) != 0 && (listening = push_listening()))
 			state_frame(R->ss, seq - 1, &b, &snap);
 		pthread_mutex_unlock(&R->lock);
-		if (seq != 0)
+		if (seq != 0 && listening)
 			push_publish(seq, snap, b.p, b.len);
 		pthread_mutex_lock(&R->pub_lock);
 	}

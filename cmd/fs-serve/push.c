@@ -48,6 +48,7 @@ static struct {
 	uint64_t boot;
 	struct frame *ring[PUSH_QUEUE];	/* frame seq is at seq % PUSH_QUEUE */
 	uint64_t newest;		/* seq of the newest frame in the ring, 0 none */
+	struct frame *snap;		/* the latest snapshot, shared */
 	struct client *clients;
 	int stopping;
 	struct push_counts c;
@@ -90,22 +91,41 @@ make_frame(uint64_t seq, int snapshot, const char *json, size_t n)
 
 /*
  * since_frame makes, under the state lock, the frame of all that
- * changed after frame since (everything when 0 or too old).
+ * changed after frame since (everything when 0 or too old). Snapshots
+ * are shared: a thousand clients that connect within one interval cost
+ * one.
  */
 static struct frame *
 since_frame(uint64_t since)
 {
 	struct buf b = BUF_INIT;
 	struct scounts c;
-	struct frame *f;
+	struct frame *f = NULL;
 	int snap;
 
 	pthread_mutex_lock(P.st_lock);
-	state_frame(P.st, since, &b, &snap);
 	state_counts(P.st, &c);
+	pthread_mutex_lock(&P.lock);
+	if (!state_delta_ok(P.st, since) && P.snap != NULL && P.snap->seq == c.seq) {
+		f = P.snap;
+		f->refs++;
+	}
+	pthread_mutex_unlock(&P.lock);
+	if (f != NULL) {
+		pthread_mutex_unlock(P.st_lock);
+		return f;
+	}
+	state_frame(P.st, since, &b, &snap);
 	pthread_mutex_unlock(P.st_lock);
 	f = make_frame(c.seq, snap, b.p, b.len);
 	buf_free(&b);
+	if (snap) {
+		pthread_mutex_lock(&P.lock);
+		unref(P.snap);
+		P.snap = f;
+		f->refs++;
+		pthread_mutex_unlock(&P.lock);
+	}
 	return f;
 }
 
@@ -146,7 +166,8 @@ reader(void *cls, uint64_t pos, char *buf, size_t max)
 		c->cur = NULL;
 	}
 	if (c->cur == NULL && c->next_seq <= P.newest) {
-		if (P.newest - c->next_seq < PUSH_QUEUE) {
+		f = P.ring[c->next_seq % PUSH_QUEUE];
+		if (P.newest - c->next_seq < PUSH_QUEUE && f != NULL && f->seq == c->next_seq) {
 			c->cur = P.ring[c->next_seq % PUSH_QUEUE];
 			c->cur->refs++;
 			c->next_seq++;
@@ -277,6 +298,17 @@ push_publish(uint64_t seq, int snapshot, const char *json, size_t n)
 	pthread_mutex_unlock(&P.lock);
 }
 
+int
+push_listening(void)
+{
+	int n;
+
+	pthread_mutex_lock(&P.lock);
+	n = P.clients != NULL;
+	pthread_mutex_unlock(&P.lock);
+	return n;
+}
+
 void
 push_stop(void)
 {
@@ -301,6 +333,8 @@ push_free(void)
 		unref(P.ring[i]);
 		P.ring[i] = NULL;
 	}
+	unref(P.snap);
+	P.snap = NULL;
 }
 
 void

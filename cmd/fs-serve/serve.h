@@ -103,6 +103,9 @@ uint64_t state_tick(struct sstate *s, int64_t wall_ms);
  */
 void state_frame(struct sstate *s, uint64_t since, struct buf *out, int *snapshot);
 
+/* state_delta_ok says whether state_frame(since) would be a delta. */
+int state_delta_ok(const struct sstate *s, uint64_t since);
+
 /* The JSON documents of the HTTP API, appended to out; -1: no such aircraft. */
 void state_readsb(struct sstate *s, struct buf *out);
 void state_receiver(struct sstate *s, struct buf *out);
@@ -119,7 +122,7 @@ void state_counts(const struct sstate *s, struct scounts *c);
 struct MHD_Connection;
 struct MHD_Response;
 
-#define PUSH_QUEUE 16		/* frames queued per client before it is coalesced */
+#define PUSH_QUEUE 8		/* frames queued per client before it is coalesced */
 #define PUSH_SNDBUF (128 * 1024)	/* a push client's socket send buffer (the kernel doubles it) */
 
 struct push_counts {
@@ -144,6 +147,12 @@ void push_init(struct sstate *st, pthread_mutex_t *lock, uint64_t boot);
  * Last-Event-ID last (NULL: none). NULL when the server is stopping.
  */
 struct MHD_Response *push_response(struct MHD_Connection *conn, const char *last);
+
+/*
+ * push_listening says whether any client is connected: frames are made
+ * only for clients (one that connects gets the picture as it is then).
+ */
+int push_listening(void);
 
 /* push_publish hands frame seq (state_tick's, its JSON from state_frame) to every client. */
 void push_publish(uint64_t seq, int snapshot, const char *json, size_t n);

@@ -768,6 +768,12 @@ counts_json(struct sstate *s, struct buf *b)
 	buf_addc(b, '}');
 }
 
+int
+state_delta_ok(const struct sstate *s, uint64_t since)
+{
+	return since != 0 && since >= s->horizon;
+}
+
 void
 state_frame(struct sstate *s, uint64_t since, struct buf *b, int *snapshot)
 {
@@ -777,7 +783,7 @@ state_frame(struct sstate *s, uint64_t since, struct buf *b, int *snapshot)
 	size_t i;
 	int first = 1;
 
-	*snapshot = since == 0 || since < s->horizon;
+	*snapshot = !state_delta_ok(s, since);
 	if (*snapshot)
 		since = 0;
 	buf_adds(b, "{\"seq\":");
