@@ -332,6 +332,8 @@ main(int argc, char **argv)
 	parse_options(&R, &argc, &argv);
 	if (kafka_conf.from != NULL && argc > 0)
 		fs_errx(EXIT_USAGE, "--from kafka:TOPIC goes without files");
+	if (kafka_conf.to != NULL)
+		fs_errx(EXIT_USAGE, "invalid to '%s': fs-serve writes no records", kafka_conf.to);
 	more_files();
 	if (input_reject_open(R.c.reject, R.c.verbose < 0) != 0)
 		return EXIT_FAIL;
