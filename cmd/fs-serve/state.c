@@ -21,6 +21,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -375,33 +376,60 @@ field_num(const struct event *ev, int f, double *v)
 	return 0;
 }
 
-/* named returns the field key of ev, or NULL when absent. */
-static const struct ev_field *
-named(const struct event *ev, const char *key)
-{
-	int i = event_find(ev, key);
+/* The fields fs-serve reads that the event parser does not decode, found in one pass. */
+struct more {
+	const struct ev_field *key, *wstart, *wend, *score, *anomaly, *reasons;
+};
 
-	return i < 0 ? NULL : &ev->fields[i];
+static void
+find_more(const struct event *ev, struct more *m)
+{
+	static const struct {
+		const char *name;
+		size_t len, off;
+	} names[] = {
+		{ "key", 3, offsetof(struct more, key) },
+		{ "window_start", 12, offsetof(struct more, wstart) },
+		{ "window_end", 10, offsetof(struct more, wend) },
+		{ "anomaly_score", 13, offsetof(struct more, score) },
+		{ "is_anomaly", 10, offsetof(struct more, anomaly) },
+		{ "anomaly_reasons", 15, offsetof(struct more, reasons) },
+	};
+	const struct ev_field *f;
+	size_t j;
+	int i;
+
+	memset(m, 0, sizeof *m);
+	for (i = 0; i < ev->nfields; i++) {
+		f = &ev->fields[i];
+		if (f->evf >= 0)
+			continue;
+		for (j = 0; j < sizeof names / sizeof names[0]; j++)
+			if (f->name_len == names[j].len && memcmp(f->name, names[j].name, f->name_len) == 0) {
+				*(const struct ev_field **)((char *)m + names[j].off) = f;
+				break;
+			}
+	}
 }
 
 static int
-named_num(const struct event *ev, const char *key, double *v)
+field_number(const struct event *ev, const struct ev_field *f, double *v)
 {
-	const struct ev_field *f = named(ev, key);
+	char c;
 
-	if (f == NULL || f->val_len == 0 || !(f->val_len > 0 &&
-	    (isdigit((unsigned char)ev->line[f->val_off]) || ev->line[f->val_off] == '-')))
+	if (f == NULL || f->val_len == 0)
+		return 0;
+	c = ev->line[f->val_off];
+	if (!isdigit((unsigned char)c) && c != '-')
 		return 0;
 	*v = json_number(ev->line + f->val_off, f->val_len);
 	return isfinite(*v);
 }
 
-/* named_bool: 1 true, 0 false, -1 absent or not a boolean. */
+/* field_bool: 1 true, 0 false, -1 absent or not a boolean. */
 static int
-named_bool(const struct event *ev, const char *key)
+field_bool(const struct event *ev, const struct ev_field *f)
 {
-	const struct ev_field *f = named(ev, key);
-
 	if (f == NULL)
 		return -1;
 	if (f->val_len == 4 && memcmp(ev->line + f->val_off, "true", 4) == 0)
@@ -444,11 +472,11 @@ add_anomaly(struct sstate *s, const struct ac *a)
 }
 
 static int
-add_position(struct sstate *s, const struct event *ev, int64_t wall, const char **code,
-    char *msg, size_t msgsz)
+add_position(struct sstate *s, const struct event *ev, const struct more *m, int64_t wall,
+    const char **code, char *msg, size_t msgsz)
 {
 	const struct ev_val *icao = &ev->f[EVF_ICAO24];
-	const struct ev_field *rf;
+	const struct ev_field *rf = m->reasons;
 	struct ac *a;
 	int64_t t, now;
 	double lat = NAN, lon = NAN, v;
@@ -522,11 +550,11 @@ add_position(struct sstate *s, const struct event *ev, int64_t wall, const char 
 		a->source = (short)v;
 	if (ev->f[EVF_ON_GROUND].type == EVT_BOOL)
 		a->ground = (signed char)ev->f[EVF_ON_GROUND].b;
-	if (named_num(ev, "anomaly_score", &v))
+	if (field_number(ev, m->score, &v))
 		a->score = v;
-	if ((b = named_bool(ev, "is_anomaly")) >= 0)
+	if ((b = field_bool(ev, m->anomaly)) >= 0)
 		a->anomaly = (signed char)b;
-	if ((rf = named(ev, "anomaly_reasons")) != NULL && ev->line[rf->val_off] == '[') {
+	if (rf != NULL && ev->line[rf->val_off] == '[') {
 		a->reasons = xrealloc(a->reasons, rf->val_len);
 		memcpy(a->reasons, ev->line + rf->val_off, rf->val_len);
 		a->reasons_len = rf->val_len;
@@ -547,11 +575,11 @@ add_position(struct sstate *s, const struct event *ev, int64_t wall, const char 
 }
 
 static int
-add_window(struct sstate *s, const struct event *ev, const struct ev_field *kf,
+add_window(struct sstate *s, const struct event *ev, const struct more *m,
     const char **code, char *msg, size_t msgsz)
 {
 	struct buf *key = &s->tmp;
-	const struct ev_field *ef = named(ev, "window_end");
+	const struct ev_field *kf = m->key, *ef = m->wend;
 	struct wkey *k, *old;
 	struct mnode *e;
 	int64_t end;
@@ -619,13 +647,14 @@ int
 state_add(struct sstate *s, const struct event *ev, int64_t wall, const char **code,
     char *msg, size_t msgsz)
 {
-	const struct ev_field *kf = named(ev, "key");
+	struct more m;
 	int rc;
 
-	if (kf != NULL && named(ev, "window_start") != NULL)
-		rc = add_window(s, ev, kf, code, msg, msgsz);
+	find_more(ev, &m);
+	if (m.key != NULL && m.wstart != NULL)
+		rc = add_window(s, ev, &m, code, msg, msgsz);
 	else
-		rc = add_position(s, ev, wall, code, msg, msgsz);
+		rc = add_position(s, ev, &m, wall, code, msg, msgsz);
 	if (rc == 0)
 		s->c.records++;
 	return rc < 0 ? -1 : 0;
