@@ -64,7 +64,7 @@ struct ac {
 	short category, source;		/* -1: unknown */
 	char callsign[9], squawk[8];
 	char *rec;		/* the latest record, verbatim */
-	size_t reclen;
+	size_t reclen, reccap;
 	char *reasons;		/* anomaly_reasons, as JSON text */
 	size_t reasons_len;
 	struct tpoint *trail;	/* ring */
@@ -559,15 +559,17 @@ add_position(struct sstate *s, const struct event *ev, const struct more *m, int
 		memcpy(a->reasons, ev->line + rf->val_off, rf->val_len);
 		a->reasons_len = rf->val_len;
 	}
-	a->rec = xrealloc(a->rec, ev->obj_end - ev->obj_start);
 	a->reclen = ev->obj_end - ev->obj_start;
+	if (a->reclen > a->reccap) {
+		a->reccap = a->reclen + 64;
+		a->rec = xrealloc(a->rec, a->reccap);
+	}
 	memcpy(a->rec, ev->line + ev->obj_start, a->reclen);
 	if (pos) {
 		a->lat = lat;
 		a->lon = lon;
 		a->t_pos = t;
-		trail_trim(s, a, now);
-		trail_add(s, a, t);
+		trail_add(s, a, t);	/* old points leave at the tick, in one sweep */
 	}
 	if (b == 1)
 		add_anomaly(s, a);
