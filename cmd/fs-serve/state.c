@@ -996,12 +996,43 @@ find(struct sstate *s, const char *icao)
 	return (struct ac *)map_get(&s->acs, icao, strlen(icao));
 }
 
+/*
+ * trail_points writes the trail, oldest first: for the API as
+ * [ms, latitude, longitude, altitude], for GeoJSON as [longitude,
+ * latitude(, altitude)].
+ */
+static void
+trail_points(struct buf *b, const struct ac *a, int geo)
+{
+	const struct tpoint *p;
+	uint16_t i;
+
+	buf_addc(b, '[');
+	for (i = 0; i < a->ntrail; i++) {
+		p = &a->trail[(a->trail0 + i) % a->trailcap];
+		if (i > 0)
+			buf_addc(b, ',');
+		buf_addc(b, '[');
+		if (!geo) {
+			json_int(b, p->t);
+			buf_addc(b, ',');
+		}
+		json_fixed(b, geo ? p->lon : p->lat, 5);
+		buf_addc(b, ',');
+		json_fixed(b, geo ? p->lat : p->lon, 5);
+		if (!geo || isfinite(p->alt)) {
+			buf_addc(b, ',');
+			json_fixed(b, p->alt, 1);
+		}
+		buf_addc(b, ']');
+	}
+	buf_addc(b, ']');
+}
+
 int
 state_one(struct sstate *s, const char *icao, struct buf *b)
 {
 	const struct ac *a = find(s, icao);
-	const struct tpoint *p;
-	uint16_t i;
 
 	if (a == NULL)
 		return -1;
@@ -1009,22 +1040,9 @@ state_one(struct sstate *s, const char *icao, struct buf *b)
 	ac_json(b, a, s->now);
 	buf_adds(b, ",\"record\":");
 	buf_add(b, a->rec, a->reclen);
-	buf_adds(b, ",\"trail\":[");
-	for (i = 0; i < a->ntrail; i++) {
-		p = &a->trail[(a->trail0 + i) % a->trailcap];
-		if (i > 0)
-			buf_addc(b, ',');
-		buf_addc(b, '[');
-		json_int(b, p->t);
-		buf_addc(b, ',');
-		json_fixed(b, p->lat, 5);
-		buf_addc(b, ',');
-		json_fixed(b, p->lon, 5);
-		buf_addc(b, ',');
-		json_fixed(b, p->alt, 1);
-		buf_addc(b, ']');
-	}
-	buf_adds(b, "]}");
+	buf_adds(b, ",\"trail\":");
+	trail_points(b, a, 0);
+	buf_addc(b, '}');
 	return 0;
 }
 
@@ -1032,27 +1050,13 @@ int
 state_geojson(struct sstate *s, const char *icao, struct buf *b)
 {
 	const struct ac *a = find(s, icao);
-	const struct tpoint *p;
 	uint16_t i;
 
 	if (a == NULL)
 		return -1;
-	buf_adds(b, "{\"type\":\"Feature\",\"geometry\":{\"type\":\"LineString\",\"coordinates\":[");
-	for (i = 0; i < a->ntrail; i++) {
-		p = &a->trail[(a->trail0 + i) % a->trailcap];
-		if (i > 0)
-			buf_addc(b, ',');
-		buf_addc(b, '[');
-		json_fixed(b, p->lon, 5);
-		buf_addc(b, ',');
-		json_fixed(b, p->lat, 5);
-		if (isfinite(p->alt)) {
-			buf_addc(b, ',');
-			json_fixed(b, p->alt, 1);
-		}
-		buf_addc(b, ']');
-	}
-	buf_adds(b, "]},\"properties\":{\"icao24\":");
+	buf_adds(b, "{\"type\":\"Feature\",\"geometry\":{\"type\":\"LineString\",\"coordinates\":");
+	trail_points(b, a, 1);
+	buf_adds(b, "},\"properties\":{\"icao24\":");
 	json_strz(b, a->icao);
 	if (a->callsign[0] != '\0') {
 		buf_adds(b, ",\"callsign\":");
