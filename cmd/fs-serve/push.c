@@ -26,6 +26,7 @@
 
 struct frame {
 	int refs;
+	int snapshot;
 	uint64_t seq;
 	size_t len;
 	char data[];
@@ -82,6 +83,7 @@ make_frame(uint64_t seq, int snapshot, const char *json, size_t n)
 	buf_add(&b, "\n\n", 2);
 	f = xmalloc(sizeof *f + b.len);
 	f->refs = 1;
+	f->snapshot = snapshot;
 	f->seq = seq;
 	f->len = b.len;
 	memcpy(f->data, b.p, b.len);
@@ -262,7 +264,7 @@ push_response(struct MHD_Connection *conn, const char *last)
 	P.clients = c;
 	P.c.clients++;
 	P.c.connected++;
-	if (since > 0 && !strstr(f->data, "event: snapshot"))
+	if (since > 0 && !f->snapshot)
 		P.c.resumed++;
 	pthread_mutex_unlock(&P.lock);
 	return r;

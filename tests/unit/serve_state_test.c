@@ -117,19 +117,19 @@ test_trail(void)
 	for (i = 0; i < 1000; i++)
 		add(s, pos("aaaaaa", T0 + i * 500, 50 + i * 0.001, 1), T0 + i * 500, NULL);
 	t_int(0, state_one(s, "aaaaaa", &b), "one aircraft: found");
-	for (n = 0, p = strstr(b.p, "\"trail\":[") + 8; p != NULL && (p = strchr(p + 1, '[')) != NULL; n++)
+	for (n = 0, p = strstr(buf_cstr(&b), "\"trail\":[") + 8; p != NULL && (p = strchr(p + 1, '[')) != NULL; n++)
 		;
 	t_int(TRAIL_MAX, n, "the trail holds at most TRAIL_MAX points");
-	t_contains(b.p, "\"record\":{\"timestamp\"", "the latest record comes verbatim");
+	t_contains(buf_cstr(&b), "\"record\":{\"timestamp\"", "the latest record comes verbatim");
 	buf_reset(&b);
 	state_geojson(s, "aaaaaa", &b);
-	t_contains(b.p, "\"type\":\"LineString\"", "trail as GeoJSON");
-	t_contains(b.p, "[1,50.872", "GeoJSON coordinates are longitude first");
+	t_contains(buf_cstr(&b), "\"type\":\"LineString\"", "trail as GeoJSON");
+	t_contains(buf_cstr(&b), "[1,50.872", "GeoJSON coordinates are longitude first");
 	/* The wall clock ages the trail out. */
 	state_tick(s, T0 + 999 * 500 + 128000 + 1000);
 	buf_reset(&b);
 	state_one(s, "aaaaaa", &b);
-	t_contains(b.p, "\"trail\":[]", "points older than --trail leave, in wall time");
+	t_contains(buf_cstr(&b), "\"trail\":[]", "points older than --trail leave, in wall time");
 	t_int(-1, state_one(s, "bbbbbb", &b), "an unknown aircraft: -1");
 	buf_free(&b);
 	state_free(s);
@@ -215,8 +215,8 @@ test_evict_windows_anomalies(void)
 	}
 	buf_reset(&b);
 	state_windows(s, "*", &b);
-	t_contains(b.p, "{\"windows\":[{\"window_start\":\"2026-01-01T00:11:00.000Z\"", "the newest window of a key first");
-	t_ok(strstr(b.p, "\"event_count\":3}") == NULL && strstr(b.p, "\"event_count\":4}") != NULL,
+	t_contains(buf_cstr(&b), "{\"windows\":[{\"window_start\":\"2026-01-01T00:11:00.000Z\"", "the newest window of a key first");
+	t_ok(strstr(buf_cstr(&b), "\"event_count\":3}") == NULL && strstr(buf_cstr(&b), "\"event_count\":4}") != NULL,
 	    "WINDOWS_PER_KEY per key");
 	buf_reset(&b);
 	state_windows(s, "k1", &b);
@@ -232,8 +232,8 @@ test_evict_windows_anomalies(void)
 	}
 	buf_reset(&b);
 	state_anomalies(s, 2, &b);
-	t_contains(b.p, "\"anomaly_reasons\":[\"speed\"]", "an anomaly keeps its reasons");
-	t_contains(b.p, "\"total\":1005", "every anomaly is counted");
+	t_contains(buf_cstr(&b), "\"anomaly_reasons\":[\"speed\"]", "an anomaly keeps its reasons");
+	t_contains(buf_cstr(&b), "\"total\":1005", "every anomaly is counted");
 	buf_free(&b);
 	state_free(s);
 }
@@ -269,19 +269,19 @@ test_rejects_and_readsb(void)
 	    "\"on_ground\":false,\"category\":4,\"position_source\":0}", T0, NULL);
 	state_tick(s, T0 + 2500);
 	state_readsb(s, &b);
-	t_contains(b.p, "\"now\":1767225602.5", "now: seconds of the picture's clock");
-	t_contains(b.p, "\"hex\":\"abcdef\",\"type\":\"adsb_icao\",\"flight\":\"EZY1    \"",
+	t_contains(buf_cstr(&b), "\"now\":1767225602.5", "now: seconds of the picture's clock");
+	t_contains(buf_cstr(&b), "\"hex\":\"abcdef\",\"type\":\"adsb_icao\",\"flight\":\"EZY1    \"",
 	    "hex, type, flight padded to 8");
-	t_contains(b.p, "\"alt_baro\":1700,\"alt_geom\":1875,\"gs\":161.1,\"track\":267.9,"
+	t_contains(buf_cstr(&b), "\"alt_baro\":1700,\"alt_geom\":1875,\"gs\":161.1,\"track\":267.9,"
 	    "\"baro_rate\":1472", "feet, knots, degrees, feet per minute");
-	t_contains(b.p, "\"squawk\":\"2274\",\"category\":\"A3\",\"lat\":51.5,\"lon\":-0.1,"
+	t_contains(buf_cstr(&b), "\"squawk\":\"2274\",\"category\":\"A3\",\"lat\":51.5,\"lon\":-0.1,"
 	    "\"seen_pos\":2.5", "squawk, category, position and its age");
-	t_contains(b.p, "\"messages\":1,\"seen\":2.5}", "messages and seen");
+	t_contains(buf_cstr(&b), "\"messages\":1,\"seen\":2.5}", "messages and seen");
 	add(s, "{\"timestamp\":1767225601,\"icao24\":\"abcdef\",\"on_ground\":true}", T0, NULL);
 	buf_reset(&b);
 	state_readsb(s, &b);
-	t_contains(b.p, "\"alt_baro\":\"ground\"", "on the ground: alt_baro is \"ground\"");
-	t_contains(b.p, "\"lat\":51.5", "a record without a position keeps the last one");
+	t_contains(buf_cstr(&b), "\"alt_baro\":\"ground\"", "on the ground: alt_baro is \"ground\"");
+	t_contains(buf_cstr(&b), "\"lat\":51.5", "a record without a position keeps the last one");
 	buf_free(&b);
 	state_free(s);
 }
