@@ -261,7 +261,7 @@ t_no_match 'the token is never in the log' 's3cret' "$(cat "$T/serve.err")"
 
 mkfifo "$T/in"
 exec 7<>"$T/in"
-serve_start --expire 4s --trail 2500ms --push-interval 100ms --reject "$T/rejects.ndjson" "$T/in"
+serve_start --expire 4s --trail 3s --push-interval 100ms --reject "$T/rejects.ndjson" "$T/in"
 now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 t0=$(date +%s%N)
 since() { echo $((($(date +%s%N) - t0) / 1000000)); }
@@ -280,16 +280,16 @@ t_eq 'after bad lines the stream goes on' aaaaaa "$(jq -r '.aircraft[0].icao24' 
 t_eq 'bad lines are rejected with reasons' 'parse not_object missing.icao24 format.timestamp range.position' \
 	"$(jq -r .reject.code "$T/rejects.ndjson" 2>/dev/null | xargs)"
 t_eq 'and counted' 5 "$(metric records_rejected_total)"
-until_ms 800
+until_ms 2000
 echo "{\"icao24\":\"aaaaaa\",\"timestamp\":\"$(now)\",\"latitude\":50.1,\"longitude\":1}" >&7
 sleep 0.3
 http /api/aircraft/aaaaaa
 t_eq 'the trail has both points' 2 "$(jq '.trail | length' <<<"$body")"
-until_ms 2900
+until_ms 3500
 http /api/aircraft/aaaaaa
-t_eq '--trail 2.5s: the first point left in wall time' 1 "$(jq '.trail | length' <<<"$body")"
+t_eq '--trail 3s: the first point left in wall time' 1 "$(jq '.trail | length' <<<"$body")"
 t_true 'a quiet aircraft is still there before --expire' "$(jq '.aircraft.seen' <<<"$body" | cut -d. -f1)" -lt 4
-until_ms 5300
+until_ms 6500
 http /api/aircraft/aaaaaa
 t_eq '--expire 4s: gone after 4 s of quiet, in wall time' 404 "$code"
 t=$(date -u +%s)
