@@ -23,10 +23,10 @@ RUN make -j"$(nproc)" all \
 
 FROM debian:12-slim
 # The libraries the programs link, psql and flock for the batch jobs,
-# cron for the cron service.
+# cron for the cron service. fs-serve listens on 8080 (compose.yaml).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-	libyajl2 librdkafka1 libpq5 libmongoc-1.0-0 libbson-1.0-0 libcurl4 \
+	libyajl2 librdkafka1 libpq5 libmongoc-1.0-0 libbson-1.0-0 libcurl4 libmicrohttpd12 zlib1g \
 	ca-certificates postgresql-client util-linux cron \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /
@@ -34,5 +34,6 @@ RUN useradd --system --user-group --home-dir /var/lib/flightstream --create-home
 	--shell /usr/sbin/nologin flightstream
 ENV FS_STATE_DIR=/var/lib/flightstream
 USER flightstream
+EXPOSE 8080
 WORKDIR /var/lib/flightstream
 CMD ["fs-produce", "--help"]

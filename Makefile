@@ -11,6 +11,7 @@ VERSION = 0.1.0
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/flightstream
 PKG_CONFIG ?= pkg-config
 
 ifeq ($(SAN),1)
@@ -21,7 +22,7 @@ O ?= build
 SANFLAGS =
 endif
 
-PKGS = yajl rdkafka libpq libmongoc-1.0 libbson-1.0 libcurl
+PKGS = yajl rdkafka libpq libmongoc-1.0 libbson-1.0 libcurl libmicrohttpd zlib
 
 # Recursive (=) so pkg-config runs only when something is compiled: the
 # check and demo targets install the libraries before they build.
@@ -32,9 +33,10 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
 # build needs is in FS_CFLAGS, so "make CFLAGS=-Werror" keeps it.
 CFLAGS ?= -O2 -g
 FS_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra \
-	-Wno-unused-parameter -DFS_VERSION=\"$(VERSION)\" -Ilib $(SANFLAGS)
+	-Wno-unused-parameter -DFS_VERSION=\"$(VERSION)\" \
+	-DFS_WWW_DIR=\"$(DATADIR)/www\" -Ilib $(SANFLAGS)
 FS_LDFLAGS = $(SANFLAGS)
-LDLIBS += -lm
+LDLIBS += -lm -lpthread
 
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(O)/%.o)
@@ -109,8 +111,9 @@ lint-man:
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	install -m 755 $(PROGS) $(BATCH_SCRIPTS) $(DESTDIR)$(BINDIR)
-	install -d $(DESTDIR)$(PREFIX)/share/flightstream
-	install -m 644 scripts/crontab.example scripts/conn.sh $(DESTDIR)$(PREFIX)/share/flightstream
+	install -d $(DESTDIR)$(DATADIR) $(DESTDIR)$(DATADIR)/www
+	install -m 644 scripts/crontab.example scripts/conn.sh $(DESTDIR)$(DATADIR)
+	install -m 644 www/* $(DESTDIR)$(DATADIR)/www
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7
 

@@ -39,6 +39,8 @@ for name, s in (doc.get("services") or {}).items():
         fact("depends", name, d)
     if "pid" in s:
         fact("pid", name, s["pid"])
+    for pt in s.get("ports") or []:
+        fact("port", name, pt)
     for v in s.get("volumes") or []:
         src, _, dst = v.partition(":")
         fact("volume", name, src, dst.split(":")[0])
@@ -72,9 +74,10 @@ for name, s in (doc.get("services") or {}).items():
         if run is not None:
             if w.startswith("-"):
                 fact("option", name, run[0], w.split("=")[0])
-            m = re.fullmatch(r"kafka:([A-Za-z0-9._-]+)", w)
+            m = re.fullmatch(r"kafka:([A-Za-z0-9._-]+(,[A-Za-z0-9._-]+)*)", w)
             if m:
-                fact("topic-" + ("out" if run[-1] in ("--to", "--reject") else "in"), name, m.group(1))
+                for topic in m.group(1).split(","):
+                    fact("topic-" + ("out" if run[-1] in ("--to", "--reject") else "in"), name, topic)
             run.append(w)
 for m in re.finditer(r"\$\{([A-Z_][A-Z0-9_]*)", open(sys.argv[1]).read()):
     fact("interpolated", "-", m.group(1))
@@ -92,9 +95,13 @@ of() {
 }
 services=$(awk '$1 == "service" { print $2 }' "$T/facts" | xargs)
 
-t_eq 'the services: Kafka, MongoDB, PostgreSQL, the pipeline and the batch jobs' \
-	'kafka mongodb postgres produce produce-opensky sink-mongo clean model-init score window sink-pg-positions sink-pg-windows cron' \
+t_eq 'the services: Kafka, MongoDB, PostgreSQL, the pipeline, fs-serve and the batch jobs' \
+	'kafka mongodb postgres produce produce-opensky sink-mongo clean model-init score window sink-pg-positions sink-pg-windows serve cron' \
 	"$services"
+
+t_eq 'fs-serve is published on the host, on loopback' '127.0.0.1:8080:8080' "$(of port serve)"
+t_eq 'every published port is on loopback only' '' \
+	"$(awk '$1 == "port" && $3 !~ /^127\.0\.0\.1:/ { print $2 ":" $3 }' "$T/facts" | xargs)"
 
 # --- Services, volumes, the image --------------------------------------------
 
@@ -174,7 +181,7 @@ for p in $(awk '$1 == "program" { print $3 }' "$T/facts" | sort -u); do
 	[ "$(where "$p")" != missing ] || bad="$bad $p"
 done
 t_eq 'every fs-* that compose.yaml runs is a program of cmd/ or an installed script' '' "${bad# }"
-t_eq 'the streaming path runs every program' 'fs-clean fs-produce fs-score fs-sink-mongo fs-sink-pg fs-window' \
+t_eq 'the streaming path runs every program' 'fs-clean fs-produce fs-score fs-serve fs-sink-mongo fs-sink-pg fs-window' \
 	"$(awk '$1 == "program" { print $3 }' "$T/facts" | sort -u | xargs)"
 
 # help NAME: its --help, from the build or the scripts.
