@@ -35,8 +35,14 @@ wait "$one" 2>/dev/null
 t_eq 'the first event is a snapshot' 'event: snapshot' "$(sed -n 2p "$T/one")"
 t_eq 'the snapshot holds the picture' a00000 \
 	"$(sed -n 's/^data: //p' "$T/one" | head -n 1 | jq -r '.aircraft[].icao24')"
-t_eq 'then a delta with the change' 'delta a00001' \
-	"$(sed -n 's/^data: //p' "$T/one" | tail -n 1 | jq -r '"\(if .snapshot then "snapshot" else "delta" end) \(.aircraft[].icao24)"')"
+# The change comes in a delta; a frame the server cannot make a delta of
+# (the first one made as the first client connects, or one coalesced for
+# a slow client) is a whole snapshot, which carries it too. Seen under
+# ASan on a loaded machine.
+last=$(sed -n 's/^data: //p' "$T/one" | tail -n 1 |
+	jq -r '"\(if .snapshot then "snapshot" else "delta" end) \(.aircraft[].icao24)"' | xargs)
+t_match 'then the change: a delta with it, or a snapshot with both' \
+	'^(delta a00001|snapshot a00000 snapshot a00001)$' "$last"
 t_match 'events have ids BOOT-SEQ' '^id: [0-9]+-[0-9]+$' "$(head -n 1 "$T/one")"
 http /events -m 1
 t_match 'the stream is text/event-stream' 'content-type: text/event-stream' "$headers"
