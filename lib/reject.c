@@ -108,15 +108,15 @@ count(struct rejects *rj, const char *code, int rejected)
 			(*rj->codes[i].n)++;
 			return;
 		}
-	/* Past the room in struct stats, codes share one counter. */
-	if (rj->ncodes == REJECT_MAX_CODES || st->nextra >= STATS_MAX_EXTRA - 1)
-		snprintf(name, sizeof name, "rejected_other");
-	if (rj->ncodes < REJECT_MAX_CODES) {
-		memcpy(rj->codes[rj->ncodes].name, name, sizeof name);
-		rj->codes[rj->ncodes].n = stats_counter(st, rj->codes[rj->ncodes].name);
-		(*rj->codes[rj->ncodes++].n)++;
-	} else
+	if (rj->ncodes == REJECT_MAX_CODES) {
 		(*stats_counter(st, "rejected_other"))++;
+		return;
+	}
+	/* A code is kept under its own name; past the room in struct stats its counter is the shared one. */
+	memcpy(rj->codes[rj->ncodes].name, name, sizeof name);
+	rj->codes[rj->ncodes].n = stats_counter(st, st->nextra >= STATS_MAX_EXTRA - 1 ?
+	    "rejected_other" : rj->codes[rj->ncodes].name);
+	(*rj->codes[rj->ncodes++].n)++;
 }
 
 static int
