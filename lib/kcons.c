@@ -442,7 +442,7 @@ known_topics(struct kafka_in *k, const rd_kafka_topic_partition_list_t *sub)
 	const struct rd_kafka_metadata *md;
 	rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
 	rd_kafka_topic_t *rkt;
-	const char *bad = NULL;
+	char *bad = NULL;
 	int64_t until = ts_mono_ms() + kconf_timeout_ms();
 	int i, j;
 
@@ -466,7 +466,7 @@ known_topics(struct kafka_in *k, const rd_kafka_topic_partition_list_t *sub)
 		}
 		if (ts_mono_ms() + 500 > until || sig_stop)
 			break;
-		free((char *)bad);
+		free(bad);
 		usleep(500 * 1000);
 	}
 	if (k->nknown == 0)
@@ -474,7 +474,7 @@ known_topics(struct kafka_in *k, const rd_kafka_topic_partition_list_t *sub)
 	fs_warnx("cannot read topic '%s' from brokers '%s': %s (waited %llds; FS_KAFKA_TIMEOUT=SECONDS"
 	    " waits longer for a topic to appear)", bad != NULL ? bad : "?", kconf_brokers(k->o),
 	    rd_kafka_err2str(err), (long long)(kconf_timeout_ms() / 1000));
-	free((char *)bad);
+	free(bad);
 	return -1;
 }
 

@@ -109,4 +109,10 @@ t_no_match 'a percent-encoded password is not printed' "A$pw|$pw" "$out$err"
 FS_MONGO_URI=$puri run fs-produce mongo -v --retries 1 --since 0 --until 1
 t_no_match 'fs-produce mongo: a password in FS_MONGO_URI is never printed' "$pw" "$out$err"
 
+# The old --batch-ms MS is still taken, and says what it is now.
+run fs-sink-mongo --batch-ms 100 --help
+t_eq '--batch-ms (old): still taken' 0 "$status"
+t_match '--batch-ms (old): says it is now --batch-wait' '--batch-ms MS is now --batch-wait D \(100ms\)' "$err"
+run fs-sink-mongo --batch-ms x --help
+t_eq '--batch-ms (old): a bad value is a usage error' 2 "$status"
 t_done

@@ -92,4 +92,10 @@ t_no_match 'a URI libpq cannot decode: its password is not printed' "$pw" "$out$
 FS_PG_DSN="postgresql://fs:%41$pw@/fs?host=$nowhere&password=$pw" run fs-sink-pg -q --retries 0 "$T/one.ndjson"
 t_no_match 'a percent-encoded password, and one in the query, are not printed' "A$pw|$pw" "$out$err"
 
+# The old --batch-ms MS is still taken, and says what it is now.
+run fs-sink-pg --batch-ms 100 --help
+t_eq '--batch-ms (old): still taken' 0 "$status"
+t_match '--batch-ms (old): says it is now --batch-wait' '--batch-ms MS is now --batch-wait D \(100ms\)' "$err"
+run fs-sink-pg --batch-ms x --help
+t_eq '--batch-ms (old): a bad value is a usage error' 2 "$status"
 t_done

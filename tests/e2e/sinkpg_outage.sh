@@ -23,7 +23,7 @@ t_ok '--init' fs-sink-pg --init
 
 # 2000 records every 0.2 s, so the input is still coming when the server stops.
 awk '{ print } NR % 2000 == 0 { fflush(); system("sleep 0.2") }' "$T/in.ndjson" |
-	fs-sink-pg --stats --batch 1000 --batch-ms 100 >/dev/null 2>"$T/bg.err" &
+	fs-sink-pg --stats --batch 1000 --batch-wait 100ms >/dev/null 2>"$T/bg.err" &
 pid=$!
 for i in $(seq 600); do
 	[ "$(count)" -ge 2000 ] && break
